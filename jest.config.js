@@ -1,0 +1,28 @@
+// Tests run through @swc/jest (fast, and it keeps Nest's decorator metadata). Type checking is a
+// separate step (`npm run typecheck`) so the suite stays quick.
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      target: 'es2022',
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+    },
+    module: { type: 'commonjs' },
+  },
+];
+const moduleNameMapper = {
+  '^@lead-ledger/domain$': '<rootDir>/libs/domain/src',
+  '^@lead-ledger/domain/(.*)$': '<rootDir>/libs/domain/src/$1',
+  '^@lead-ledger/ledger$': '<rootDir>/libs/ledger/src',
+  '^@lead-ledger/ledger/(.*)$': '<rootDir>/libs/ledger/src/$1',
+};
+const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' };
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.unit.spec.ts'], testPathIgnorePatterns: ['/node_modules/', '/dist/'] },
+    { ...common, displayName: 'int', testMatch: ['<rootDir>/**/*.int.spec.ts'], testPathIgnorePatterns: ['/node_modules/', '/dist/'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/**/*.e2e.spec.ts'], testPathIgnorePatterns: ['/node_modules/', '/dist/'] },
+  ],
+};

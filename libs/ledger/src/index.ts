@@ -1,0 +1,4 @@
+export * from './ledger.port';
+export * from './sqlite/sqlite-ledger';
+export * from './esdb/esdb-ledger';
+export * from './ledger.factory';
