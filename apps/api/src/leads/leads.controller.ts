@@ -1,0 +1,221 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, PipeTransform, Post, Query, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { leadStream, notFound } from '@lead-ledger/domain';
+import { Ledger, RecordedEvent } from '@lead-ledger/ledger/ledger.port';
+import { stringify } from 'csv-stringify/sync';
+import type { FastifyReply } from 'fastify';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { randomUUID } from 'node:crypto';
+import { isUUID } from 'class-validator';
+import { v5 as uuidV5 } from 'uuid';
+import { APP_CONFIG, LEDGER } from '../ledger/ledger.tokens';
+import { AppConfig } from '../config/config';
+import { Clock } from '../clock/clock';
+import { ApiError } from '../http/api-error';
+import { Ctx, RequestContext } from '../http/request-context';
+import { StreamWriteResult } from '../ledger/event-stream-writer';
+import {
+  CreateLeadCommand,
+  CreditLeadCommand,
+  DeliverLeadCommand,
+  foldLead,
+  RecordDeliveryFailureCommand,
+  RouteLeadToOfficerCommand,
+  ScoreLeadCommand,
+} from './lead-commands';
+import { CreateLeadDto, CreditLeadDto, DeliverLeadDto, DeliveryFailureDto, HistoryQueryDto, RouteLeadDto, ScoreLeadDto } from './leads.dto';
+
+/** Namespace for lead ids derived from an Idempotency-Key, so a retried create lands on the same stream. */
+const LEAD_ID_NAMESPACE = '0b1f6f0e-7a51-4c1e-9b7c-3f1f2a6c4d10';
+
+class LeadIdPipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    if (!isUUID(value, 'all')) throw ApiError.validation([{ field: 'leadId', message: 'leadId must be a UUID' }]);
+    return value.toLowerCase();
+  }
+}
+
+@Controller('v1/leads')
+export class LeadsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly clock: Clock,
+    @Inject(LEDGER) private readonly ledger: Ledger,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  async create(@Body() body: CreateLeadDto, @Ctx() context: RequestContext, @Res({ passthrough: true }) reply: FastifyReply) {
+    const leadId = (body.leadId ?? (context.idempotencyKey ? uuidV5(context.idempotencyKey, LEAD_ID_NAMESPACE) : randomUUID())).toLowerCase();
+    const data = {
+      leadId,
+      marketId: body.marketId ?? null,
+      source: { ...body.source },
+      borrower: { ...body.borrower, phone: normalisedPhone(body.borrower.phone), email: body.borrower.email.trim().toLowerCase() },
+      property: { ...body.property },
+      loan: { ...body.loan },
+      creditTier: body.creditTier,
+      consent: { ...body.consent } as CreateLeadCommand['command']['data']['consent'],
+    };
+    const result = await this.commands.execute(new CreateLeadCommand({ type: 'CreateLead', data, at: this.clock.nowIso() }, context));
+    return written(reply, leadId, result);
+  }
+
+  @Post(':leadId/score')
+  @HttpCode(200)
+  async score(
+    @Param('leadId', LeadIdPipe) leadId: string,
+    @Body() body: ScoreLeadDto,
+    @Ctx() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const result = await this.commands.execute(new ScoreLeadCommand({ type: 'ScoreLead', data: { leadId, ...body }, at: this.clock.nowIso() }, context));
+    return written(reply, leadId, result);
+  }
+
+  @Post(':leadId/route')
+  @HttpCode(200)
+  async route(
+    @Param('leadId', LeadIdPipe) leadId: string,
+    @Body() body: RouteLeadDto,
+    @Ctx() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    if (body.officerId === undefined) {
+      throw new ApiError(422, 'AUTOMATIC_ROUTING_UNAVAILABLE', 'automatic routing is not available yet; name the officer with {"officerId","reason"}');
+    }
+    const command = { type: 'RouteLeadToOfficer' as const, data: { leadId, officerId: body.officerId, reason: body.reason!, by: context.actor }, at: this.clock.nowIso() };
+    const result = await this.commands.execute(new RouteLeadToOfficerCommand(command, context));
+    const routed = result.events.find((e) => e.type === 'LeadRouted')!;
+    return { ...written(reply, leadId, result), officerId: routed.data.officerId, decision: routed.data.decision };
+  }
+
+  @Post(':leadId/delivery-failures')
+  @HttpCode(200)
+  async deliveryFailed(
+    @Param('leadId', LeadIdPipe) leadId: string,
+    @Body() body: DeliveryFailureDto,
+    @Ctx() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const command = { type: 'RecordDeliveryFailure' as const, data: { leadId, ...body }, at: this.clock.nowIso() };
+    return written(reply, leadId, await this.commands.execute(new RecordDeliveryFailureCommand(command, context)));
+  }
+
+  @Post(':leadId/deliver')
+  @HttpCode(200)
+  async deliver(
+    @Param('leadId', LeadIdPipe) leadId: string,
+    @Body() body: DeliverLeadDto,
+    @Ctx() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const command = { type: 'DeliverLead' as const, data: { leadId, ...body }, at: this.clock.nowIso() };
+    return written(reply, leadId, await this.commands.execute(new DeliverLeadCommand(command, context)));
+  }
+
+  @Post(':leadId/credit')
+  @HttpCode(200)
+  async credit(
+    @Param('leadId', LeadIdPipe) leadId: string,
+    @Body() body: CreditLeadDto,
+    @Ctx() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const command = {
+      type: 'CreditLead' as const,
+      data: { leadId, ...body },
+      creditWindowDays: this.config.creditWindowDays,
+      at: this.clock.nowIso(),
+    };
+    return written(reply, leadId, await this.commands.execute(new CreditLeadCommand(command, context)));
+  }
+
+  @Get(':leadId')
+  async summary(@Param('leadId', LeadIdPipe) leadId: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    const history = await this.history(leadId);
+    const state = foldLead(history);
+    const last = history[history.length - 1];
+    const lead = state.lead!;
+    void reply.header('etag', `"${last.revision}"`);
+    return {
+      leadId,
+      status: state.status,
+      marketId: lead.marketId,
+      property: lead.property,
+      loan: lead.loan,
+      creditTier: lead.creditTier,
+      source: lead.source,
+      score: state.score,
+      officerId: state.officerId,
+      failedOfficerIds: state.failedOfficerIds,
+      createdAt: lead.createdAt,
+      deliveredAt: state.deliveredAt,
+      revision: Number(last.revision),
+      position: last.position.toString(),
+    };
+  }
+
+  @Get(':leadId/history')
+  async historyOf(@Param('leadId', LeadIdPipe) leadId: string, @Query() query: HistoryQueryDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    const events = (await this.history(leadId)).map(eventView);
+    switch (query.format ?? 'json') {
+      case 'ndjson':
+        void reply.header('content-type', 'application/x-ndjson; charset=utf-8');
+        return events.map((event) => JSON.stringify(event)).join('\n') + '\n';
+      case 'csv':
+        void reply.header('content-type', 'text/csv; charset=utf-8');
+        void reply.header('content-disposition', `attachment; filename="lead-${leadId}-history.csv"`);
+        return stringify(events.map(csvRow), { header: true, columns: CSV_COLUMNS });
+      default:
+        return { leadId, events };
+    }
+  }
+
+  private async history(leadId: string): Promise<RecordedEvent[]> {
+    const history = await this.ledger.readStream(leadStream(leadId));
+    if (history.length === 0) throw notFound('LEAD_NOT_FOUND', `lead ${leadId} does not exist`);
+    return history;
+  }
+}
+
+function written(reply: FastifyReply, leadId: string, result: StreamWriteResult) {
+  void reply.header('etag', `"${result.revision}"`);
+  if (result.replayed) void reply.header('idempotent-replayed', 'true');
+  return { leadId, revision: Number(result.revision), position: result.position.toString() };
+}
+
+function normalisedPhone(raw: string): string {
+  const phone = parsePhoneNumberFromString(raw, 'US');
+  if (!phone?.isValid()) throw ApiError.validation([{ field: 'borrower.phone', message: 'borrower.phone must be a valid phone number' }]);
+  return phone.number;
+}
+
+/** The public shape of one ledger event in a history. */
+function eventView(event: RecordedEvent) {
+  return {
+    position: event.position.toString(),
+    revision: Number(event.revision),
+    eventId: event.id,
+    type: event.type,
+    schemaVersion: event.schemaVersion,
+    recordedAt: event.recordedAt,
+    data: event.data,
+    metadata: event.metadata,
+  };
+}
+
+const CSV_COLUMNS = ['position', 'revision', 'eventId', 'type', 'schemaVersion', 'recordedAt', 'correlationId', 'causationId', 'commandId', 'actor', 'data', 'metadata'];
+
+function csvRow(event: ReturnType<typeof eventView>) {
+  return {
+    ...event,
+    correlationId: event.metadata.correlationId,
+    causationId: event.metadata.causationId,
+    commandId: event.metadata.commandId,
+    actor: event.metadata.actor,
+    data: JSON.stringify(event.data),
+    metadata: JSON.stringify(event.metadata),
+  };
+}

@@ -1,0 +1,56 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Ledger, LedgerSubscription, RecordedEvent } from '@lead-ledger/ledger/ledger.port';
+import { LEDGER } from './ledger.tokens';
+
+const PAGE = 2000;
+
+/**
+ * Which Idempotency-Keys the ledger has seen, and for which request. Derived from event metadata,
+ * so it can never disagree with the ledger after a crash: it is rebuilt from the log on start and
+ * follows it live (including writes by other API instances on a shared EventStoreDB).
+ *
+ * Replays on the same stream do not depend on this index (the writer scans the stream itself); the
+ * index is what catches one key reused for a different request on a different stream.
+ */
+@Injectable()
+export class IdempotencyIndex implements OnApplicationShutdown {
+  private readonly logger = new Logger(IdempotencyIndex.name);
+  private readonly requestHashByKey = new Map<string, string>();
+  private checkpoint: bigint | undefined;
+  private subscription: LedgerSubscription | null = null;
+
+  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
+
+  /** Reads the log to its head, then follows it in the background. */
+  async start(): Promise<void> {
+    for (;;) {
+      const page = await this.ledger.readAll({ after: this.checkpoint, maxCount: PAGE });
+      for (const event of page) this.observe(event);
+      if (page.length < PAGE) break;
+    }
+    this.subscription = this.ledger.subscribeToAll({ after: this.checkpoint });
+    void this.follow(this.subscription);
+  }
+
+  requestHashOf(key: string): string | undefined {
+    return this.requestHashByKey.get(key);
+  }
+
+  observe(event: RecordedEvent): void {
+    const key = event.metadata.idempotencyKey;
+    if (typeof key === 'string' && typeof event.metadata.requestHash === 'string') this.requestHashByKey.set(key, event.metadata.requestHash);
+    if (this.checkpoint === undefined || event.position > this.checkpoint) this.checkpoint = event.position;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.subscription?.close();
+  }
+
+  private async follow(subscription: LedgerSubscription): Promise<void> {
+    try {
+      for await (const event of subscription) this.observe(event);
+    } catch (error) {
+      this.logger.warn(`idempotency index stopped following the ledger: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,226 @@
+import { Decider } from '../decider';
+import { conflict, notFound, ruleViolated } from '../errors';
+import { CreditLead, CreateLead, DeliverLead, LeadCommand, RecordDeliveryFailure, RouteLeadToOfficer, ScoreLead } from './lead.commands';
+import { ConsentEvidence, LeadCreatedV1, LeadEvent } from './lead.events';
+
+export type LeadStatus = 'absent' | 'new' | 'scored' | 'routed' | 'delivered' | 'credited';
+
+export interface LeadState {
+  status: LeadStatus;
+  lead: LeadCreatedV1 | null;
+  score: number | null;
+  /** The officer holding the lead now (routed, delivered or credited), or null. */
+  officerId: string | null;
+  /** Officers whose delivery failed: each held the lead once and lost it. */
+  failedOfficerIds: string[];
+  deliveredAt: string | null;
+}
+
+export const initialLeadState: LeadState = {
+  status: 'absent',
+  lead: null,
+  score: null,
+  officerId: null,
+  failedOfficerIds: [],
+  deliveredAt: null,
+};
+
+const DAY_MS = 86_400_000;
+/** A consent timestamp a little ahead of our clock is clock skew at the capture site, not fraud. */
+const CONSENT_CLOCK_SKEW_MS = 5 * 60_000;
+
+export function evolveLead(state: LeadState, event: LeadEvent): LeadState {
+  switch (event.type) {
+    case 'LeadCreated':
+      return { ...initialLeadState, status: 'new', lead: event.data };
+    case 'LeadScored':
+      return { ...state, status: 'scored', score: event.data.score };
+    case 'LeadRouted':
+      return { ...state, status: 'routed', officerId: event.data.officerId };
+    case 'LeadDeliveryFailed':
+      return {
+        ...state,
+        status: 'scored',
+        officerId: null,
+        failedOfficerIds: [...state.failedOfficerIds, event.data.officerId],
+      };
+    case 'LeadDelivered':
+      return { ...state, status: 'delivered', deliveredAt: event.data.deliveredAt };
+    case 'LeadCredited':
+      return { ...state, status: 'credited' };
+    default: {
+      const unknown: never = event;
+      return unknown;
+    }
+  }
+}
+
+export function decideLead(command: LeadCommand, state: LeadState): LeadEvent[] {
+  switch (command.type) {
+    case 'CreateLead':
+      return createLead(command, state);
+    case 'ScoreLead':
+      return scoreLead(command, state);
+    case 'RouteLeadToOfficer':
+      return routeLeadToOfficer(command, state);
+    case 'RecordDeliveryFailure':
+      return recordDeliveryFailure(command, state);
+    case 'DeliverLead':
+      return deliverLead(command, state);
+    case 'CreditLead':
+      return creditLead(command, state);
+    default: {
+      const unknown: never = command;
+      return unknown;
+    }
+  }
+}
+
+export const leadDecider: Decider<LeadCommand, LeadEvent, LeadState> = {
+  initialState: initialLeadState,
+  evolve: evolveLead,
+  decide: decideLead,
+};
+
+function createLead({ data, at }: CreateLead, state: LeadState): LeadEvent[] {
+  if (state.status !== 'absent') throw conflict('LEAD_EXISTS', `lead ${data.leadId} already exists`);
+  assertConsent(data.consent, at);
+  return [{ type: 'LeadCreated', schemaVersion: 1, data: { ...data, createdAt: at } }];
+}
+
+function scoreLead({ data, at }: ScoreLead, state: LeadState): LeadEvent[] {
+  const lead = existing(state, data.leadId);
+  if (state.status === 'routed' || state.status === 'delivered' || state.status === 'credited') {
+    throw conflict('LEAD_ALREADY_ROUTED', `lead ${lead.leadId} is already routed; a routed lead cannot be rescored`);
+  }
+  return [
+    {
+      type: 'LeadScored',
+      schemaVersion: 1,
+      data: {
+        leadId: lead.leadId,
+        score: data.score,
+        ...(data.grade !== undefined && { grade: data.grade }),
+        reasons: data.reasons ?? [],
+        ...(data.model !== undefined && { model: data.model }),
+        scoredAt: at,
+      },
+    },
+  ];
+}
+
+function routeLeadToOfficer({ data, at }: RouteLeadToOfficer, state: LeadState): LeadEvent[] {
+  const lead = assertRoutable(state, data.leadId, at);
+  return [
+    {
+      type: 'LeadRouted',
+      schemaVersion: 1,
+      data: {
+        leadId: lead.leadId,
+        officerId: data.officerId,
+        decision: { rule: 'override', reason: data.reason, by: data.by, at },
+        routedAt: at,
+      },
+    },
+  ];
+}
+
+/** What every route, manual or automatic, needs first. Returns the lead. */
+export function assertRoutable(state: LeadState, leadId: string, at: string): LeadCreatedV1 {
+  const lead = existing(state, leadId);
+  if (state.status === 'routed') {
+    throw conflict('LEAD_ALREADY_ROUTED', `lead ${leadId} is already routed to ${state.officerId}; it can be routed again only after its delivery fails`);
+  }
+  if (state.status === 'delivered' || state.status === 'credited') {
+    throw conflict('LEAD_ALREADY_DELIVERED', `lead ${leadId} was delivered to ${state.officerId}; a delivered lead is never routed again`);
+  }
+  if (state.status !== 'scored') throw ruleViolated('LEAD_NOT_SCORED', `lead ${leadId} must be scored before it is routed`);
+  assertConsent(lead.consent, at);
+  return lead;
+}
+
+function recordDeliveryFailure({ data, at }: RecordDeliveryFailure, state: LeadState): LeadEvent[] {
+  const lead = existing(state, data.leadId);
+  assertHeldBy(state, data.officerId, 'record a delivery failure for');
+  if (state.status !== 'routed') {
+    throw conflict('LEAD_ALREADY_DELIVERED', `lead ${lead.leadId} was already delivered; its delivery can no longer fail`);
+  }
+  return [
+    { type: 'LeadDeliveryFailed', schemaVersion: 1, data: { leadId: lead.leadId, officerId: data.officerId, reason: data.reason, failedAt: at } },
+  ];
+}
+
+function deliverLead({ data, at }: DeliverLead, state: LeadState): LeadEvent[] {
+  const lead = existing(state, data.leadId);
+  assertHeldBy(state, data.officerId, 'deliver');
+  if (state.status !== 'routed') throw conflict('LEAD_ALREADY_DELIVERED', `lead ${lead.leadId} was already delivered`);
+  return [
+    {
+      type: 'LeadDelivered',
+      schemaVersion: 1,
+      data: {
+        leadId: lead.leadId,
+        officerId: data.officerId,
+        channel: data.channel,
+        ...(data.receipt !== undefined && { receipt: data.receipt }),
+        deliveredAt: at,
+      },
+    },
+  ];
+}
+
+function creditLead({ data, at, creditWindowDays }: CreditLead, state: LeadState): LeadEvent[] {
+  const lead = existing(state, data.leadId);
+  if (state.status === 'credited') throw conflict('LEAD_ALREADY_CREDITED', `lead ${lead.leadId} was already credited`);
+  if (state.status !== 'delivered') throw conflict('LEAD_NOT_DELIVERED', `lead ${lead.leadId} has not been delivered; only delivered leads are credited`);
+  if (data.reason === 'other' && !data.note?.trim()) {
+    throw ruleViolated('CREDIT_NOTE_REQUIRED', 'a credit with reason "other" needs a note', [{ field: 'note', message: 'required when reason is "other"' }]);
+  }
+  const windowClosesAt = Date.parse(state.deliveredAt!) + creditWindowDays * DAY_MS;
+  if (Date.parse(at) > windowClosesAt) {
+    throw ruleViolated(
+      'CREDIT_WINDOW_CLOSED',
+      `the credit window of ${creditWindowDays} days after delivery closed at ${new Date(windowClosesAt).toISOString()}`,
+    );
+  }
+  return [
+    {
+      type: 'LeadCredited',
+      schemaVersion: 1,
+      data: {
+        leadId: lead.leadId,
+        officerId: state.officerId!,
+        reason: data.reason,
+        ...(data.note !== undefined && { note: data.note }),
+        creditedAt: at,
+      },
+    },
+  ];
+}
+
+function existing(state: LeadState, leadId: string): LeadCreatedV1 {
+  if (state.lead === null) throw notFound('LEAD_NOT_FOUND', `lead ${leadId} does not exist`);
+  return state.lead;
+}
+
+function assertHeldBy(state: LeadState, officerId: string, action: string): void {
+  if (state.officerId === null) throw conflict('LEAD_NOT_ROUTED', `lead ${state.lead!.leadId} is not routed to any officer`);
+  if (state.officerId !== officerId) {
+    throw conflict('WRONG_OFFICER', `lead ${state.lead!.leadId} is routed to another officer; cannot ${action} ${officerId}`);
+  }
+}
+
+function assertConsent(consent: ConsentEvidence, at: string): void {
+  if (consent.tcpa !== true) {
+    throw ruleViolated('CONSENT_REQUIRED', 'the lead has no TCPA consent', [{ field: 'consent.tcpa', message: 'must be true' }]);
+  }
+  const capturedAt = Date.parse(consent.capturedAt ?? '');
+  if (Number.isNaN(capturedAt)) {
+    throw ruleViolated('CONSENT_REQUIRED', 'the TCPA consent has no capture time', [{ field: 'consent.capturedAt', message: 'required' }]);
+  }
+  if (capturedAt > Date.parse(at) + CONSENT_CLOCK_SKEW_MS) {
+    throw ruleViolated('CONSENT_IN_FUTURE', 'the TCPA consent was captured after now', [
+      { field: 'consent.capturedAt', message: 'must not be in the future' },
+    ]);
+  }
+}
