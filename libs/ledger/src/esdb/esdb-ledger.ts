@@ -37,11 +37,15 @@ import {
 
 /** How many $all events one read fetches while paging past system events. */
 const ALL_PAGE_SIZE = 500;
+const HEAD_PAGE_SIZE = 32;
 const PING_TIMEOUT_MS = 5_000;
 /** What servers before 22.6 report as the $all position of an event read from a stream. */
 const NO_POSITION = 2n ** 64n - 1n;
 
-/** The event's metadata as stored: the port's metadata plus the fields EventStoreDB has no slot for. */
+/**
+ * The event's metadata as stored: the port's metadata plus the fields EventStoreDB has no slot for.
+ * `$schemaVersion` and `$recordedAt` are therefore reserved keys in EventMetadata.
+ */
 type StoredMetadata = EventMetadata & { $schemaVersion?: number; $recordedAt?: string };
 
 /** Client failures that mean the store cannot serve us right now, not that the request was wrong. */
@@ -101,7 +105,7 @@ export class EsdbLedger implements Ledger {
     const forwards = direction === 'forwards';
     const read: RecordedEvent[] = [];
     try {
-      // Read each call to its end (no early break) so the gRPC call completes rather than being left paused.
+      // No early break: a read left half-consumed would keep its gRPC call open.
       for await (const { event } of this.client.readStream(stream, {
         direction: forwards ? FORWARDS : BACKWARDS,
         fromRevision: fromRevision ?? (forwards ? START : END),
@@ -134,7 +138,7 @@ export class EsdbLedger implements Ledger {
   }
 
   async headPosition(): Promise<bigint | null> {
-    for await (const event of this.scanAll('backwards', END, 32)) {
+    for await (const event of this.scanAll('backwards', END, HEAD_PAGE_SIZE)) {
       if (!isSystemEvent(event)) return event.position.commit;
     }
     return null;
@@ -199,32 +203,20 @@ export class EsdbLedger implements Ledger {
 /** A catch-up subscription whose `close()` also ends an iteration waiting for the next event. */
 class EsdbSubscription implements LedgerSubscription {
   private closed = false;
-  private readonly closeSignal: Promise<IteratorReturnResult<undefined>>;
-  private signalClose!: () => void;
 
   constructor(
     private readonly source: AllStreamSubscription,
     private readonly after: bigint | undefined,
-  ) {
-    this.closeSignal = new Promise((resolve) => {
-      this.signalClose = () => resolve({ done: true, value: undefined });
-    });
-  }
+  ) {}
 
   async *[Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
-    const events = this.source[Symbol.asyncIterator]();
     try {
-      while (!this.closed) {
-        const next = events.next();
-        // Once closed, the source may reject the pending read (premature close); nobody awaits it then.
-        next.catch(() => undefined);
-        const result = await Promise.race([next, this.closeSignal]);
-        if (result.done) return;
-        const { event } = result.value;
+      for await (const { event } of this.source) {
         if (!event || isSystemEvent(event) || (this.after !== undefined && event.position.commit <= this.after)) continue;
         yield toRecorded(event);
       }
     } catch (error) {
+      // Closing destroys the source, which ends a pending read with a premature-close error.
       if (!this.closed) throw toLedgerError(error);
     } finally {
       // Covers a consumer that breaks out of its loop without calling close().
@@ -235,9 +227,9 @@ class EsdbSubscription implements LedgerSubscription {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.signalClose();
     await this.source.unsubscribe().catch(() => undefined);
-    // Settles a read still pending on the source; the client's unsubscribe alone may not end it.
+    // Unsubscribing cancels the gRPC call; destroying the source also settles a pending read
+    // whatever the gRPC library does on cancel.
     this.source.destroy();
   }
 }
