@@ -3,18 +3,16 @@ import {
   CreateLead,
   CreditLead,
   DeliverLead,
-  fold,
   LeadCommand,
-  LeadEvent,
   leadDecider,
   leadStream,
   RecordDeliveryFailure,
-  RouteLeadToOfficer,
   ScoreLead,
 } from '@lead-ledger/domain';
-import { RecordedEvent } from '@lead-ledger/ledger/ledger.port';
 import { EventStreamWriter, StreamWriteResult } from '../ledger/event-stream-writer';
 import { RequestContext } from '../http/request-context';
+import { ReadModels } from '../read-models/read-models';
+import { foldLead } from './fold-lead';
 
 /**
  * One Nest command per lead command; each handler is the same three steps on the lead's stream:
@@ -30,26 +28,45 @@ abstract class LeadCommandMessage<C extends LeadCommand> extends Command<StreamW
   }
 }
 
-export class CreateLeadCommand extends LeadCommandMessage<CreateLead> {}
 export class ScoreLeadCommand extends LeadCommandMessage<ScoreLead> {}
-export class RouteLeadToOfficerCommand extends LeadCommandMessage<RouteLeadToOfficer> {}
 export class RecordDeliveryFailureCommand extends LeadCommandMessage<RecordDeliveryFailure> {}
 export class DeliverLeadCommand extends LeadCommandMessage<DeliverLead> {}
 export class CreditLeadCommand extends LeadCommandMessage<CreditLead> {}
 
-export const foldLead = (history: RecordedEvent[]) => fold(leadDecider, history as unknown as LeadEvent[]);
 
-function decideOnLeadStream(writer: EventStreamWriter, { command, context }: LeadCommandMessage<LeadCommand>) {
+function decideOnLeadStream(writer: EventStreamWriter, { command, context }: { command: LeadCommand; context: RequestContext }) {
   return writer.execute(leadStream(command.data.leadId), command.at, context, (history) =>
     leadDecider.decide(command, foldLead(history)),
   );
 }
 
+/** The body's data; whether its market exists is looked up here, in the read models. */
+export class CreateLeadCommand extends Command<StreamWriteResult> {
+  constructor(
+    readonly data: CreateLead['data'],
+    readonly at: string,
+    readonly context: RequestContext,
+  ) {
+    super();
+  }
+}
+
 @CommandHandler(CreateLeadCommand)
 export class CreateLeadHandler implements ICommandHandler<CreateLeadCommand> {
-  constructor(private readonly writer: EventStreamWriter) {}
-  execute(message: CreateLeadCommand) {
-    return decideOnLeadStream(this.writer, message);
+  constructor(
+    private readonly writer: EventStreamWriter,
+    private readonly readModels: ReadModels,
+  ) {}
+  async execute({ data, at, context }: CreateLeadCommand) {
+    const command: CreateLead = { type: 'CreateLead', data, marketKnown: data.marketId === null || (await this.marketExists(data.marketId)), at };
+    return decideOnLeadStream(this.writer, { command, context });
+  }
+
+  private async marketExists(marketId: string): Promise<boolean> {
+    if (await this.readModels.market(marketId)) return true;
+    // A miss may only mean the read model has not applied a market just opened: catch up, look again.
+    await this.readModels.catchUpWithLedger();
+    return (await this.readModels.market(marketId)) !== null;
   }
 }
 
@@ -57,14 +74,6 @@ export class CreateLeadHandler implements ICommandHandler<CreateLeadCommand> {
 export class ScoreLeadHandler implements ICommandHandler<ScoreLeadCommand> {
   constructor(private readonly writer: EventStreamWriter) {}
   execute(message: ScoreLeadCommand) {
-    return decideOnLeadStream(this.writer, message);
-  }
-}
-
-@CommandHandler(RouteLeadToOfficerCommand)
-export class RouteLeadToOfficerHandler implements ICommandHandler<RouteLeadToOfficerCommand> {
-  constructor(private readonly writer: EventStreamWriter) {}
-  execute(message: RouteLeadToOfficerCommand) {
     return decideOnLeadStream(this.writer, message);
   }
 }
@@ -93,11 +102,3 @@ export class CreditLeadHandler implements ICommandHandler<CreditLeadCommand> {
   }
 }
 
-export const LEAD_COMMAND_HANDLERS = [
-  CreateLeadHandler,
-  ScoreLeadHandler,
-  RouteLeadToOfficerHandler,
-  RecordDeliveryFailureHandler,
-  DeliverLeadHandler,
-  CreditLeadHandler,
-];

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, PipeTransform, Post, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { leadStream, notFound } from '@lead-ledger/domain';
+import { LeadUnroutableV1, leadStream, notFound } from '@lead-ledger/domain';
 import { Ledger, RecordedEvent } from '@lead-ledger/ledger/ledger.port';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyReply } from 'fastify';
@@ -18,11 +18,11 @@ import {
   CreateLeadCommand,
   CreditLeadCommand,
   DeliverLeadCommand,
-  foldLead,
   RecordDeliveryFailureCommand,
-  RouteLeadToOfficerCommand,
   ScoreLeadCommand,
 } from './lead-commands';
+import { RouteLeadCommand } from './route-lead.handler';
+import { foldLead } from './fold-lead';
 import { CreateLeadDto, CreditLeadDto, DeliverLeadDto, DeliveryFailureDto, HistoryQueryDto, RouteLeadDto, ScoreLeadDto } from './leads.dto';
 
 /** Namespace for lead ids derived from an Idempotency-Key, so a retried create lands on the same stream. */
@@ -56,9 +56,9 @@ export class LeadsController {
       property: { ...body.property },
       loan: { ...body.loan },
       creditTier: body.creditTier,
-      consent: { ...body.consent } as CreateLeadCommand['command']['data']['consent'],
+      consent: { ...body.consent } as CreateLeadCommand['data']['consent'],
     };
-    const result = await this.commands.execute(new CreateLeadCommand({ type: 'CreateLead', data, at: this.clock.nowIso() }, context));
+    const result = await this.commands.execute(new CreateLeadCommand(data, this.clock.nowIso(), context));
     return written(reply, leadId, result);
   }
 
@@ -82,13 +82,12 @@ export class LeadsController {
     @Ctx() context: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    if (body.officerId === undefined) {
-      throw new ApiError(422, 'AUTOMATIC_ROUTING_UNAVAILABLE', 'automatic routing is not available yet; name the officer with {"officerId","reason"}');
-    }
-    const command = { type: 'RouteLeadToOfficer' as const, data: { leadId, officerId: body.officerId, reason: body.reason!, by: context.actor }, at: this.clock.nowIso() };
-    const result = await this.commands.execute(new RouteLeadToOfficerCommand(command, context));
-    const routed = result.events.find((e) => e.type === 'LeadRouted')!;
-    return { ...written(reply, leadId, result), officerId: routed.data.officerId, decision: routed.data.decision };
+    const override = body.officerId === undefined ? null : { officerId: body.officerId, reason: body.reason! };
+    const result = await this.commands.execute(new RouteLeadCommand(leadId, override, context));
+    // The outcome is the command's last event; on an idempotent replay, the one recorded then.
+    const outcome = result.events[result.events.length - 1];
+    if (outcome.type === 'LeadUnroutable') throw noEligibleOfficer(outcome.data as unknown as LeadUnroutableV1);
+    return { ...written(reply, leadId, result), officerId: outcome.data.officerId, decision: outcome.data.decision };
   }
 
   @Post(':leadId/delivery-failures')
@@ -184,6 +183,21 @@ function written(reply: FastifyReply, leadId: string, result: StreamWriteResult)
   void reply.header('etag', `"${result.revision}"`);
   if (result.replayed) void reply.header('idempotent-replayed', 'true');
   return { leadId, revision: Number(result.revision), position: result.position.toString() };
+}
+
+/** 422 with every officer considered and why each was passed over; the decision is in the lead's history. */
+function noEligibleOfficer({ decision }: LeadUnroutableV1): ApiError {
+  const message =
+    decision.refusal === 'DUPLICATE_BORROWER'
+      ? `this borrower is with officer ${decision.repeatBorrower?.officerId}, who cannot take this lead now; a repeat borrower never goes to a second officer`
+      : decision.refusal === 'NO_ALLOCATIONS'
+        ? `no officer has an allocation in market ${decision.marketId} for ${decision.month}`
+        : `no officer in market ${decision.marketId} is eligible for this lead now; it can be routed again later`;
+  const details = [
+    ...(decision.refusal === 'DUPLICATE_BORROWER' ? [{ message: 'DUPLICATE_BORROWER', reasons: ['DUPLICATE_BORROWER'], officerId: decision.repeatBorrower?.officerId }] : []),
+    ...decision.excluded.map((exclusion) => ({ message: exclusion.reasons.join(', '), officerId: exclusion.officerId, reasons: exclusion.reasons })),
+  ];
+  return new ApiError(422, 'NO_ELIGIBLE_OFFICER', message, details, { decision });
 }
 
 function normalisedPhone(raw: string): string {

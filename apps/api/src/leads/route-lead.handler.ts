@@ -1,0 +1,159 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import {
+  AllocationStanding,
+  LeadCreatedV1,
+  leadDecider,
+  LeadState,
+  leadStream,
+  monthOf,
+  notFound,
+  RepeatBorrower,
+  RouteLeadAutomatically,
+  RouteLeadToOfficer,
+  ruleViolated,
+} from '@lead-ledger/domain';
+import { Ledger } from '@lead-ledger/ledger/ledger.port';
+import { MarketDoc } from '@lead-ledger/projections';
+import { Clock } from '../clock/clock';
+import { RequestContext } from '../http/request-context';
+import { EventStreamWriter, StreamWriteResult } from '../ledger/event-stream-writer';
+import { LEDGER } from '../ledger/ledger.tokens';
+import { MarketLocks } from '../read-models/market-locks';
+import { ReadModels } from '../read-models/read-models';
+import { foldLead } from './fold-lead';
+
+const DAY_MS = 86_400_000;
+/** The repeat-borrower window for an override of a lead that no market covers. */
+const DEFAULT_DEDUPE_WINDOW_DAYS = 30;
+
+/** Route a lead: automatically by rule v1 (`override` null), or to the officer an operator names. */
+export class RouteLeadCommand extends Command<StreamWriteResult> {
+  constructor(
+    readonly leadId: string,
+    readonly override: { officerId: string; reason: string } | null,
+    readonly context: RequestContext,
+  ) {
+    super();
+  }
+}
+
+/**
+ * Decisions in one market run one at a time (MarketLocks): read-your-writes on the read models,
+ * decide on the lead's stream at the revision read, append, and wait until the read models count
+ * this route before the next decision in the market starts.
+ */
+@CommandHandler(RouteLeadCommand)
+export class RouteLeadHandler implements ICommandHandler<RouteLeadCommand> {
+  constructor(
+    private readonly writer: EventStreamWriter,
+    private readonly readModels: ReadModels,
+    private readonly locks: MarketLocks,
+    private readonly clock: Clock,
+    @Inject(LEDGER) private readonly ledger: Ledger,
+  ) {}
+
+  async execute({ leadId, override, context }: RouteLeadCommand): Promise<StreamWriteResult> {
+    const lead = foldLead(await this.ledger.readStream(leadStream(leadId))).lead;
+    if (lead === null) throw notFound('LEAD_NOT_FOUND', `lead ${leadId} does not exist`);
+    await this.readModels.catchUpWithLedger();
+    const market = await this.marketOf(lead);
+    if (market === null && override === null) {
+      throw ruleViolated('NO_MARKET', `no market covers ${lead.property.state} ${lead.property.zip}; name an officer to override`);
+    }
+    const decideAndAppend = async () => {
+      await this.readModels.catchUpWithLedger();
+      const at = this.clock.nowIso();
+      const result = await this.writer.execute(leadStream(leadId), at, context, async (history) => {
+        const state = foldLead(history);
+        const command = override ? await this.overrideCommand(state, market, override, context, at) : await this.automaticCommand(state, market!, at);
+        return leadDecider.decide(command, state);
+      });
+      await this.readModels.waitFor(result.position);
+      return result;
+    };
+    return market ? this.locks.run(market.marketId, decideAndAppend) : decideAndAppend();
+  }
+
+  private async automaticCommand(state: LeadState, market: MarketDoc, at: string): Promise<RouteLeadAutomatically> {
+    const month = monthOf(at, market.timeZone);
+    const allocations = await this.readModels.allocationsIn(market.marketId, month);
+    const officers = new Map((await this.readModels.officers(allocations.map((a) => a.officerId))).map((o) => [o.officerId, o]));
+    const standings: AllocationStanding[] = allocations.map((allocation) => {
+      const officer = officers.get(allocation.officerId);
+      return {
+        officerId: allocation.officerId,
+        leads: allocation.leads,
+        window: { activeFrom: allocation.activeFrom, activeTo: allocation.monthWindow.to, pauses: allocation.pauses },
+        cancelled: allocation.cancelled,
+        filters: allocation.filters,
+        assigned: allocation.assigned,
+        credited: allocation.credited,
+        lastDeliveredAt: allocation.lastDeliveredAt,
+        officer: { active: officer?.active ?? false, licensedStates: officer?.licensedStates ?? [] },
+      };
+    });
+    return {
+      type: 'RouteLeadAutomatically',
+      data: { leadId: state.lead!.leadId },
+      routing: {
+        marketId: market.marketId,
+        month,
+        paceTolerance: market.paceTolerance,
+        allocations: standings,
+        repeatBorrower: await this.repeatBorrower(state, market.dedupeWindowDays, at),
+      },
+      at,
+    };
+  }
+
+  private async overrideCommand(
+    state: LeadState,
+    market: MarketDoc | null,
+    override: { officerId: string; reason: string },
+    context: RequestContext,
+    at: string,
+  ): Promise<RouteLeadToOfficer> {
+    const officer = await this.readModels.officer(override.officerId);
+    const month = market ? monthOf(at, market.timeZone) : null;
+    const allocation = market && month ? await this.readModels.allocationOf(override.officerId, month) : null;
+    const countsAgainst = allocation && allocation.marketId === market!.marketId && !allocation.cancelled;
+    return {
+      type: 'RouteLeadToOfficer',
+      data: { leadId: state.lead!.leadId, officerId: override.officerId, reason: override.reason, by: context.actor },
+      officer: officer && { active: officer.active, licensedStates: officer.licensedStates },
+      marketId: market?.marketId ?? null,
+      allocation: countsAgainst ? { officerId: override.officerId, month: month!, marketId: market!.marketId } : null,
+      repeatBorrower: await this.repeatBorrower(state, market?.dedupeWindowDays ?? DEFAULT_DEDUPE_WINDOW_DAYS, at),
+      at,
+    };
+  }
+
+  /** The most recent live route of the same borrower (phone or email) inside the window, if any. */
+  private async repeatBorrower(state: LeadState, windowDays: number, at: string): Promise<RepeatBorrower | null> {
+    const since = Date.parse(at) - windowDays * DAY_MS;
+    const routes = (await this.readModels.borrowerRoutes(state.lead!.borrowerKeys))
+      .flatMap((doc) => doc.routes)
+      .filter((route) => route.active && route.leadId !== state.lead!.leadId && Date.parse(route.routedAt) >= since)
+      .sort((a, b) => Date.parse(b.routedAt) - Date.parse(a.routedAt));
+    const latest = routes[0];
+    return latest ? { leadId: latest.leadId, officerId: latest.officerId, routedAt: latest.routedAt } : null;
+  }
+
+  /**
+   * The market a lead belongs to: the one it names, else the one covering its property. A market
+   * with ZIP prefixes is more specific than a whole-state one; the longest matching prefix wins.
+   */
+  private async marketOf(lead: LeadCreatedV1): Promise<MarketDoc | null> {
+    if (lead.marketId) return this.readModels.market(lead.marketId);
+    let best: { market: MarketDoc; specificity: number } | null = null;
+    for (const market of await this.readModels.marketsInState(lead.property.state)) {
+      const prefixes = market.zipPrefixes ?? [];
+      const matching = prefixes.filter((prefix) => lead.property.zip.startsWith(prefix));
+      if (prefixes.length > 0 && matching.length === 0) continue;
+      const specificity = Math.max(0, ...matching.map((prefix) => prefix.length));
+      if (best === null || specificity > best.specificity) best = { market, specificity };
+    }
+    return best?.market ?? null;
+  }
+}
