@@ -16,6 +16,10 @@ const moduleNameMapper = {
   '^@lead-ledger/domain/(.*)$': '<rootDir>/libs/domain/src/$1',
   '^@lead-ledger/ledger$': '<rootDir>/libs/ledger/src',
   '^@lead-ledger/ledger/(.*)$': '<rootDir>/libs/ledger/src/$1',
+  '^@lead-ledger/read-models$': '<rootDir>/libs/read-models/src',
+  '^@lead-ledger/read-models/(.*)$': '<rootDir>/libs/read-models/src/$1',
+  '^@lead-ledger/projections$': '<rootDir>/projections',
+  '^@lead-ledger/projections/(.*)$': '<rootDir>/projections/$1',
 };
 const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' };
 

@@ -1,8 +1,10 @@
-import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { BeforeApplicationShutdown, DynamicModule, Inject, Logger, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { Ledger } from '@lead-ledger/ledger/ledger.port';
 import { openLedger } from '@lead-ledger/ledger/ledger.factory';
+import { MemoryReadStore, Projector, ReadStore } from '@lead-ledger/read-models';
+import { ALL_PROJECTIONS } from '@lead-ledger/projections';
 import { ApiKeyGuard, ensureAdminKey } from './auth/api-keys';
 import { Clock, ManualClock, SystemClock } from './clock/clock';
 import { ClockController } from './clock/clock.controller';
@@ -12,13 +14,24 @@ import { strictValidationPipe } from './http/validation';
 import { EventStreamWriter } from './ledger/event-stream-writer';
 import { IdempotencyIndex } from './ledger/idempotency-index';
 import { APP_CONFIG, LEDGER } from './ledger/ledger.tokens';
-import { LEAD_COMMAND_HANDLERS } from './leads/lead-commands';
+import { LEAD_COMMAND_HANDLERS } from './leads';
 import { LeadsController } from './leads/leads.controller';
+import { MarketLocks } from './read-models/market-locks';
+import { READ_STORE, ReadModels } from './read-models/read-models';
+import { REFERENCE_DATA_CONTROLLERS, REFERENCE_DATA_HANDLERS } from './reference-data';
 
-/** Closes the ledger last, after Nest has stopped taking requests. */
-class LedgerLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
+/** Stops the ledger's followers first, then closes the read store and the ledger itself. */
+class LedgerLifecycle implements BeforeApplicationShutdown, OnApplicationShutdown {
+  constructor(
+    @Inject(LEDGER) private readonly ledger: Ledger,
+    @Inject(READ_STORE) private readonly store: ReadStore,
+    private readonly projector: Projector,
+  ) {}
+  async beforeApplicationShutdown() {
+    await this.projector.stop();
+  }
   async onApplicationShutdown() {
+    await this.store.close();
     await this.ledger.close();
   }
 }
@@ -39,6 +52,19 @@ export class AppModule {
         },
       },
       LedgerLifecycle,
+      // Embedded read models: in process, rebuilt from the ledger on every start.
+      { provide: READ_STORE, useFactory: () => new MemoryReadStore() },
+      {
+        provide: Projector,
+        inject: [LEDGER, READ_STORE],
+        useFactory: async (ledger: Ledger, store: ReadStore) => {
+          const projector = new Projector(ledger, store, ALL_PROJECTIONS);
+          await projector.start();
+          return projector;
+        },
+      },
+      ReadModels,
+      MarketLocks,
       {
         provide: IdempotencyIndex,
         inject: [LEDGER],
@@ -65,11 +91,12 @@ export class AppModule {
       { provide: APP_PIPE, useFactory: strictValidationPipe },
       { provide: APP_FILTER, useClass: ErrorResponseFilter },
       ...LEAD_COMMAND_HANDLERS,
+      ...REFERENCE_DATA_HANDLERS,
     ];
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [LeadsController, ...(manualClock ? [ClockController] : [])],
+      controllers: [LeadsController, ...REFERENCE_DATA_CONTROLLERS, ...(manualClock ? [ClockController] : [])],
       providers,
     };
   }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Put } from '@nestjs/common';
 import { clockStream, decideManualClock, evolveManualClock, initialManualClockState, ManualClockEvent } from '@lead-ledger/domain';
-import { IsISO8601 } from 'class-validator';
+import { IsISO8601, Matches } from 'class-validator';
 import { EventStreamWriter } from '../ledger/event-stream-writer';
 import { Ctx, RequestContext } from '../http/request-context';
 import { ManualClock } from './clock';
@@ -8,6 +8,7 @@ import { ManualClock } from './clock';
 export class SetClockDto {
   /** The new service time, ISO-8601 with a zone, e.g. 2026-11-03T14:00:00Z. */
   @IsISO8601({ strict: true, strictSeparator: true })
+  @Matches(/(Z|[+-]\d{2}:?\d{2})$/, { message: 'now must name its zone: end with Z or an offset such as +02:00' })
   now: string;
 }
 

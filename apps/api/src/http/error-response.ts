@@ -18,7 +18,10 @@ const logger = new Logger('Errors');
 
 /** The one place where every error becomes an HTTP answer. Anything unexpected is a 500 and is logged. */
 export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
-  if (error instanceof ApiError) return answer(error.status, error.code, error.message, error.details);
+  if (error instanceof ApiError) {
+    const response = answer(error.status, error.code, error.message, error.details);
+    return { status: response.status, body: { ...response.body, ...error.extra } };
+  }
   if (error instanceof DomainError) return answer(STATUS_BY_KIND[error.kind], error.code, error.message, error.details);
   if (error instanceof WrongExpectedRevisionError) {
     return answer(409, 'CONCURRENT_WRITE', 'another command changed this resource at the same time; read it again and retry');

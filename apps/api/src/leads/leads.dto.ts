@@ -21,7 +21,6 @@ import {
   Max,
   MaxLength,
   Min,
-  MinLength,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
@@ -30,6 +29,8 @@ import {
 export const SLUG = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const SLUG_MESSAGE = 'must be a slug: lowercase letters, digits, "_" or "-", 1 to 64 characters';
 const ISO_TIME = { strict: true, strictSeparator: true } as const;
+/** Times must carry a zone: a bare local time would be read in whatever zone the server runs in. */
+const ZONED = /(Z|[+-]\d{2}:?\d{2})$/;
 
 export class LeadSourceDto {
   @IsString() @Length(1, 128) campaign: string;
@@ -58,7 +59,10 @@ export class LoanDto {
 export class ConsentDto {
   @IsBoolean() tcpa: boolean;
   /** Optional here so a missing time is answered by the consent rule (422), not as malformed input. */
-  @IsOptional() @IsISO8601(ISO_TIME) capturedAt?: string;
+  @IsOptional()
+  @IsISO8601(ISO_TIME)
+  @Matches(ZONED, { message: 'consent.capturedAt must name its zone: end with Z or an offset such as -05:00' })
+  capturedAt?: string;
   @IsOptional() @IsString() @Length(1, 5000) text?: string;
   @IsOptional() @IsUrl({ protocols: ['https', 'http'], require_protocol: true }) @MaxLength(2048) certificateUrl?: string;
   @IsOptional() @IsIP() ip?: string;
@@ -84,7 +88,10 @@ export class ScoreLeadDto {
 
 /** `{}` asks for the automatic rule; `{officerId, reason}` is an operator's override. */
 export class RouteLeadDto {
-  @IsOptional() @Matches(SLUG, { message: `officerId ${SLUG_MESSAGE}` }) officerId?: string;
+  @ValidateIf((dto: RouteLeadDto) => dto.officerId !== undefined || dto.reason !== undefined)
+  @IsString({ message: 'officerId is required with reason: an override names the officer' })
+  @Matches(SLUG, { message: `officerId ${SLUG_MESSAGE}` })
+  officerId?: string;
   @ValidateIf((dto: RouteLeadDto) => dto.officerId !== undefined || dto.reason !== undefined)
   @IsString({ message: 'reason is required with officerId: say why the rule is overridden' })
   @Length(1, 1000)
@@ -111,4 +118,3 @@ export class HistoryQueryDto {
   @IsOptional() @IsIn(['json', 'csv', 'ndjson']) format?: 'json' | 'csv' | 'ndjson';
 }
 
-export { MinLength };

@@ -4,6 +4,7 @@ import { Ledger, NewEvent, RecordedEvent, WrongExpectedRevisionError } from '@le
 import { randomUUID } from 'node:crypto';
 import { RequestContext } from '../http/request-context';
 import { IdempotencyIndex } from './idempotency-index';
+import { KeyedLocks } from './keyed-locks';
 import { LEDGER } from './ledger.tokens';
 
 /** A domain event as a decider returns it: no ids, positions or metadata yet. */
@@ -24,6 +25,8 @@ export interface StreamWriteResult {
   replayed: boolean;
 }
 
+type Decide = (history: RecordedEvent[]) => DecidedEvent[] | Promise<DecidedEvent[]>;
+
 /** Retries of a command that lost a race on its stream; the decider sees the winner's events. */
 const MAX_ATTEMPTS = 5;
 
@@ -33,12 +36,20 @@ const MAX_ATTEMPTS = 5;
  */
 @Injectable()
 export class EventStreamWriter {
+  /** Requests carrying the same Idempotency-Key run one after another, whatever stream they target. */
+  private readonly keyLocks = new KeyedLocks();
+
   constructor(
     @Inject(LEDGER) private readonly ledger: Ledger,
     private readonly idempotency: IdempotencyIndex,
   ) {}
 
-  async execute(stream: string, at: string, context: RequestContext, decide: (history: RecordedEvent[]) => DecidedEvent[]): Promise<StreamWriteResult> {
+  async execute(stream: string, at: string, context: RequestContext, decide: Decide): Promise<StreamWriteResult> {
+    const key = context.idempotencyKey;
+    return key === undefined ? this.executeOnce(stream, at, context, decide) : this.keyLocks.run(key, () => this.executeOnce(stream, at, context, decide));
+  }
+
+  private async executeOnce(stream: string, at: string, context: RequestContext, decide: Decide): Promise<StreamWriteResult> {
     const { idempotencyKey } = context;
     if (idempotencyKey !== undefined) {
       const seen = this.idempotency.requestHashOf(idempotencyKey);
@@ -55,7 +66,7 @@ export class EventStreamWriter {
       if (context.ifMatch !== undefined && context.ifMatch !== revision) {
         throw conflict('REVISION_MISMATCH', `If-Match ${context.ifMatch} does not match the current revision ${revision ?? 'none'}`);
       }
-      const decided = decide(history);
+      const decided = await decide(history);
       if (decided.length === 0) return { ...resultOf(stream, history), replayed: false };
       const commandId = idempotencyKey ?? randomUUID();
       try {

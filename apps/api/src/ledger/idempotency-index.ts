@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { Ledger, LedgerSubscription, RecordedEvent } from '@lead-ledger/ledger/ledger.port';
 import { LEDGER } from './ledger.tokens';
 
@@ -13,7 +13,7 @@ const PAGE = 2000;
  * index is what catches one key reused for a different request on a different stream.
  */
 @Injectable()
-export class IdempotencyIndex implements OnApplicationShutdown {
+export class IdempotencyIndex implements BeforeApplicationShutdown {
   private readonly logger = new Logger(IdempotencyIndex.name);
   private readonly requestHashByKey = new Map<string, string>();
   private checkpoint: bigint | undefined;
@@ -42,7 +42,7 @@ export class IdempotencyIndex implements OnApplicationShutdown {
     if (this.checkpoint === undefined || event.position > this.checkpoint) this.checkpoint = event.position;
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     await this.subscription?.close();
   }
 

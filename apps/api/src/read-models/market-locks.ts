@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { KeyedLocks } from '../ledger/keyed-locks';
 
 /**
  * Serialises decisions within one market in this process: routing and contracting read pace and
@@ -7,19 +8,4 @@ import { Injectable } from '@nestjs/common';
  * only if each market is decided by one instance (see the README's deployment rule).
  */
 @Injectable()
-export class MarketLocks {
-  private readonly tails = new Map<string, Promise<unknown>>();
-
-  async run<T>(marketId: string, critical: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(marketId) ?? Promise.resolve();
-    const mine = previous.then(critical, critical);
-    const tail = mine.catch(() => undefined);
-    this.tails.set(marketId, tail);
-    try {
-      return await mine;
-    } finally {
-      // Forget the chain once nothing is queued behind us, so idle markets hold no memory.
-      if (this.tails.get(marketId) === tail) this.tails.delete(marketId);
-    }
-  }
-}
+export class MarketLocks extends KeyedLocks {}

@@ -1,4 +1,7 @@
+import { AllocationRef } from '../allocation/allocation.events';
+import { RepeatBorrower, RoutingInput } from '../routing/furthest-behind-pace';
 import { LeadCreatedV1 } from './lead.events';
+import { UsState } from './lead.vocabulary';
 import { CreditReason, DeliveryChannel, ScoreGrade } from './lead.vocabulary';
 
 /**
@@ -7,7 +10,9 @@ import { CreditReason, DeliveryChannel, ScoreGrade } from './lead.vocabulary';
  */
 export type CreateLead = {
   type: 'CreateLead';
-  data: Omit<LeadCreatedV1, 'createdAt'>;
+  data: Omit<LeadCreatedV1, 'createdAt' | 'borrowerKeys'>;
+  /** Whether the market the body names exists (true when it names none). */
+  marketKnown: boolean;
   at: string;
 };
 
@@ -17,10 +22,25 @@ export type ScoreLead = {
   at: string;
 };
 
-/** Manual routing: an operator names the officer. (Automatic routing is decided elsewhere.) */
+/** An override: an operator names the officer, outside the automatic rule. */
 export type RouteLeadToOfficer = {
   type: 'RouteLeadToOfficer';
   data: { leadId: string; officerId: string; reason: string; by: string };
+  /** The named officer as the read models know it, or null if there is no such officer. */
+  officer: { active: boolean; licensedStates: UsState[] } | null;
+  /** The lead's market (named or resolved), or null if no market covers it. */
+  marketId: string | null;
+  /** The officer's allocation in that market this month, which the lead will count against. */
+  allocation: AllocationRef | null;
+  repeatBorrower: RepeatBorrower | null;
+  at: string;
+};
+
+/** Rule v1 picks the officer. `routing` is what the read models say about the lead's market now. */
+export type RouteLeadAutomatically = {
+  type: 'RouteLeadAutomatically';
+  data: { leadId: string };
+  routing: Omit<RoutingInput, 'lead' | 'at'>;
   at: string;
 };
 
@@ -44,4 +64,11 @@ export type CreditLead = {
   at: string;
 };
 
-export type LeadCommand = CreateLead | ScoreLead | RouteLeadToOfficer | RecordDeliveryFailure | DeliverLead | CreditLead;
+export type LeadCommand =
+  | CreateLead
+  | ScoreLead
+  | RouteLeadToOfficer
+  | RouteLeadAutomatically
+  | RecordDeliveryFailure
+  | DeliverLead
+  | CreditLead;

@@ -1,6 +1,18 @@
+import { createHash } from 'node:crypto';
+import { AllocationRef } from '../allocation/allocation.events';
 import { Decider } from '../decider';
 import { conflict, notFound, ruleViolated } from '../errors';
-import { CreditLead, CreateLead, DeliverLead, LeadCommand, RecordDeliveryFailure, RouteLeadToOfficer, ScoreLead } from './lead.commands';
+import { AutomaticRoutingDecision, furthestBehindPace } from '../routing/furthest-behind-pace';
+import {
+  CreditLead,
+  CreateLead,
+  DeliverLead,
+  LeadCommand,
+  RecordDeliveryFailure,
+  RouteLeadAutomatically,
+  RouteLeadToOfficer,
+  ScoreLead,
+} from './lead.commands';
 import { ConsentEvidence, LeadCreatedV1, LeadEvent } from './lead.events';
 
 export type LeadStatus = 'absent' | 'new' | 'scored' | 'routed' | 'delivered' | 'credited';
@@ -11,9 +23,15 @@ export interface LeadState {
   score: number | null;
   /** The officer holding the lead now (routed, delivered or credited), or null. */
   officerId: string | null;
+  /** The market the current route was made in. */
+  marketId: string | null;
+  /** The allocation the current route counts against. */
+  routedUnder: AllocationRef | null;
   /** Officers whose delivery failed: each held the lead once and lost it. */
   failedOfficerIds: string[];
   deliveredAt: string | null;
+  /** The last automatic attempt, if it found nobody and nothing happened since. */
+  lastUnroutable: AutomaticRoutingDecision | null;
 }
 
 export const initialLeadState: LeadState = {
@@ -21,8 +39,11 @@ export const initialLeadState: LeadState = {
   lead: null,
   score: null,
   officerId: null,
+  marketId: null,
+  routedUnder: null,
   failedOfficerIds: [],
   deliveredAt: null,
+  lastUnroutable: null,
 };
 
 const DAY_MS = 86_400_000;
@@ -34,14 +55,25 @@ export function evolveLead(state: LeadState, event: LeadEvent): LeadState {
     case 'LeadCreated':
       return { ...initialLeadState, status: 'new', lead: event.data };
     case 'LeadScored':
-      return { ...state, status: 'scored', score: event.data.score };
+      return { ...state, status: 'scored', score: event.data.score, lastUnroutable: null };
     case 'LeadRouted':
-      return { ...state, status: 'routed', officerId: event.data.officerId };
+      return {
+        ...state,
+        status: 'routed',
+        officerId: event.data.officerId,
+        marketId: event.data.marketId,
+        routedUnder: event.data.allocation,
+        lastUnroutable: null,
+      };
+    case 'LeadUnroutable':
+      return { ...state, lastUnroutable: event.data.decision };
     case 'LeadDeliveryFailed':
       return {
         ...state,
         status: 'scored',
         officerId: null,
+        marketId: null,
+        routedUnder: null,
         failedOfficerIds: [...state.failedOfficerIds, event.data.officerId],
       };
     case 'LeadDelivered':
@@ -63,6 +95,8 @@ export function decideLead(command: LeadCommand, state: LeadState): LeadEvent[] 
       return scoreLead(command, state);
     case 'RouteLeadToOfficer':
       return routeLeadToOfficer(command, state);
+    case 'RouteLeadAutomatically':
+      return routeLeadAutomatically(command, state);
     case 'RecordDeliveryFailure':
       return recordDeliveryFailure(command, state);
     case 'DeliverLead':
@@ -82,10 +116,19 @@ export const leadDecider: Decider<LeadCommand, LeadEvent, LeadState> = {
   decide: decideLead,
 };
 
-function createLead({ data, at }: CreateLead, state: LeadState): LeadEvent[] {
+function createLead({ data, marketKnown, at }: CreateLead, state: LeadState): LeadEvent[] {
   if (state.status !== 'absent') throw conflict('LEAD_EXISTS', `lead ${data.leadId} already exists`);
+  if (!marketKnown) {
+    throw ruleViolated('UNKNOWN_MARKET', `market ${data.marketId} does not exist`, [{ field: 'marketId', message: 'no such market' }]);
+  }
   assertConsent(data.consent, at);
-  return [{ type: 'LeadCreated', schemaVersion: 1, data: { ...data, createdAt: at } }];
+  return [{ type: 'LeadCreated', schemaVersion: 1, data: { ...data, borrowerKeys: borrowerKeysOf(data.borrower), createdAt: at } }];
+}
+
+/** Keys for the repeat-borrower rule: the normalised phone and email, hashed. */
+export function borrowerKeysOf(borrower: { phone: string; email: string }): string[] {
+  const hash = (value: string) => createHash('sha256').update(value).digest('hex');
+  return [`phone:${hash(borrower.phone)}`, `email:${hash(borrower.email.trim().toLowerCase())}`];
 }
 
 function scoreLead({ data, at }: ScoreLead, state: LeadState): LeadEvent[] {
@@ -109,8 +152,21 @@ function scoreLead({ data, at }: ScoreLead, state: LeadState): LeadEvent[] {
   ];
 }
 
-function routeLeadToOfficer({ data, at }: RouteLeadToOfficer, state: LeadState): LeadEvent[] {
+/** An override checks only that the officer exists, is active and licensed, plus the repeat-borrower rule. */
+function routeLeadToOfficer({ data, officer, marketId, allocation, repeatBorrower, at }: RouteLeadToOfficer, state: LeadState): LeadEvent[] {
   const lead = assertRoutable(state, data.leadId, at);
+  if (officer === null) {
+    throw ruleViolated('UNKNOWN_OFFICER', `officer ${data.officerId} does not exist`, [{ field: 'officerId', message: 'no such officer' }]);
+  }
+  if (!officer.active) throw ruleViolated('OFFICER_INACTIVE', `officer ${data.officerId} is not active`);
+  if (!officer.licensedStates.includes(lead.property.state)) {
+    throw ruleViolated('NOT_LICENSED', `officer ${data.officerId} is not licensed in ${lead.property.state}`);
+  }
+  if (repeatBorrower && repeatBorrower.officerId !== data.officerId) {
+    throw ruleViolated('NO_ELIGIBLE_OFFICER', `this borrower is with officer ${repeatBorrower.officerId} (lead ${repeatBorrower.leadId}); a repeat borrower never goes to a second officer`, [
+      { message: 'DUPLICATE_BORROWER', officerId: data.officerId, reasons: ['DUPLICATE_BORROWER'] },
+    ]);
+  }
   return [
     {
       type: 'LeadRouted',
@@ -118,11 +174,55 @@ function routeLeadToOfficer({ data, at }: RouteLeadToOfficer, state: LeadState):
       data: {
         leadId: lead.leadId,
         officerId: data.officerId,
+        marketId,
         decision: { rule: 'override', reason: data.reason, by: data.by, at },
+        allocation,
+        borrowerKeys: lead.borrowerKeys,
         routedAt: at,
       },
     },
   ];
+}
+
+function routeLeadAutomatically({ data, routing, at }: RouteLeadAutomatically, state: LeadState): LeadEvent[] {
+  const lead = assertRoutable(state, data.leadId, at);
+  const decision = furthestBehindPace({
+    ...routing,
+    at,
+    lead: {
+      leadId: lead.leadId,
+      propertyState: lead.property.state,
+      loanType: lead.loan.type,
+      loanAmount: lead.loan.amount,
+      creditTier: lead.creditTier,
+      score: state.score!,
+      previouslyRoutedTo: state.failedOfficerIds,
+    },
+  });
+  if (decision.winner === null) {
+    // Asking again while nothing has changed records nothing new: the stream is an audit, not a poll log.
+    if (state.lastUnroutable && sameRefusal(state.lastUnroutable, decision)) return [];
+    return [{ type: 'LeadUnroutable', schemaVersion: 1, data: { leadId: lead.leadId, marketId: routing.marketId, decision, at } }];
+  }
+  return [
+    {
+      type: 'LeadRouted',
+      schemaVersion: 1,
+      data: {
+        leadId: lead.leadId,
+        officerId: decision.winner,
+        marketId: routing.marketId,
+        decision,
+        allocation: { officerId: decision.winner, month: routing.month, marketId: routing.marketId },
+        borrowerKeys: lead.borrowerKeys,
+        routedAt: at,
+      },
+    },
+  ];
+}
+
+function sameRefusal(a: AutomaticRoutingDecision, b: AutomaticRoutingDecision): boolean {
+  return a.refusal === b.refusal && a.month === b.month && JSON.stringify(a.excluded) === JSON.stringify(b.excluded);
 }
 
 /** What every route, manual or automatic, needs first. Returns the lead. */
@@ -146,7 +246,18 @@ function recordDeliveryFailure({ data, at }: RecordDeliveryFailure, state: LeadS
     throw conflict('LEAD_ALREADY_DELIVERED', `lead ${lead.leadId} was already delivered; its delivery can no longer fail`);
   }
   return [
-    { type: 'LeadDeliveryFailed', schemaVersion: 1, data: { leadId: lead.leadId, officerId: data.officerId, reason: data.reason, failedAt: at } },
+    {
+      type: 'LeadDeliveryFailed',
+      schemaVersion: 1,
+      data: {
+        leadId: lead.leadId,
+        officerId: data.officerId,
+        allocation: state.routedUnder,
+        borrowerKeys: lead.borrowerKeys,
+        reason: data.reason,
+        failedAt: at,
+      },
+    },
   ];
 }
 
@@ -161,6 +272,7 @@ function deliverLead({ data, at }: DeliverLead, state: LeadState): LeadEvent[] {
       data: {
         leadId: lead.leadId,
         officerId: data.officerId,
+        allocation: state.routedUnder,
         channel: data.channel,
         ...(data.receipt !== undefined && { receipt: data.receipt }),
         deliveredAt: at,
@@ -190,6 +302,7 @@ function creditLead({ data, at, creditWindowDays }: CreditLead, state: LeadState
       data: {
         leadId: lead.leadId,
         officerId: state.officerId!,
+        allocation: state.routedUnder,
         reason: data.reason,
         ...(data.note !== undefined && { note: data.note }),
         creditedAt: at,

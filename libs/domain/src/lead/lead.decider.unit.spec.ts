@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { AllocationRef } from '../allocation/allocation.events';
 import { fold } from '../decider';
 import { givenWhenThen } from '../testing/given-when-then';
 import { CreateLead, CreditLead, DeliverLead, RecordDeliveryFailure, RouteLeadToOfficer, ScoreLead } from './lead.commands';
-import { initialLeadState, leadDecider } from './lead.decider';
+import { borrowerKeysOf, initialLeadState, leadDecider } from './lead.decider';
 import { ConsentEvidence, LeadEvent } from './lead.events';
 
 const now = '2026-11-22T15:00:00.000Z';
@@ -10,6 +11,8 @@ const MINUTE = 60_000;
 const DAY = 86_400_000;
 const officerA = 'officer-ada';
 const officerB = 'officer-bo';
+const marketId = 'austin';
+const month = '2026-11';
 
 describe('lead decider', () => {
   const given = givenWhenThen(leadDecider);
@@ -20,11 +23,24 @@ describe('lead decider', () => {
   });
 
   describe('CreateLead', () => {
-    it('records LeadCreated with createdAt = the command time', () => {
+    it('records LeadCreated with the borrower keys and createdAt = the command time', () => {
       const command = aCreateLead();
       given([])
         .when(command)
-        .then([{ type: 'LeadCreated', schemaVersion: 1, data: { ...command.data, createdAt: now } }]);
+        .then([{ type: 'LeadCreated', schemaVersion: 1, data: { ...command.data, borrowerKeys: keysOf(command), createdAt: now } }]);
+    });
+
+    it('records the market the caller named', () => {
+      const command = aCreateLead({ marketId });
+      given([])
+        .when(command)
+        .then([{ type: 'LeadCreated', schemaVersion: 1, data: { ...command.data, marketId, borrowerKeys: keysOf(command), createdAt: now } }]);
+    });
+
+    it('refuses a market that does not exist', () => {
+      given([])
+        .when({ ...aCreateLead({ marketId: 'atlantis' }), marketKnown: false })
+        .thenThrows({ kind: 'rule', code: 'UNKNOWN_MARKET', details: [{ field: 'marketId', message: 'no such market' }] });
     });
 
     it('refuses to create a lead that already exists', () => {
@@ -67,7 +83,31 @@ describe('lead decider', () => {
       const command = aCreateLead({ consent: { tcpa: true, capturedAt: plus(ahead) } });
       given([])
         .when(command)
-        .then([{ type: 'LeadCreated', schemaVersion: 1, data: { ...command.data, createdAt: now } }]);
+        .then([{ type: 'LeadCreated', schemaVersion: 1, data: { ...command.data, borrowerKeys: keysOf(command), createdAt: now } }]);
+    });
+  });
+
+  describe('borrowerKeysOf', () => {
+    const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+    it('is the sha256 of the phone and of the email, so the contact details themselves are not kept', () => {
+      const keys = borrowerKeysOf({ phone: '+15125550142', email: 'dana.reyes@example.com' });
+      expect(keys).toStrictEqual([`phone:${sha256('+15125550142')}`, `email:${sha256('dana.reyes@example.com')}`]);
+      expect(keys.join()).not.toContain('5550142');
+      expect(keys.join()).not.toContain('dana');
+    });
+
+    it('ignores the case and surrounding spaces of the email', () => {
+      expect(borrowerKeysOf({ phone: '+15125550142', email: '  Dana.Reyes@EXAMPLE.com ' })).toStrictEqual(
+        borrowerKeysOf({ phone: '+15125550142', email: 'dana.reyes@example.com' }),
+      );
+    });
+
+    it('gives different keys for a different phone or email', () => {
+      const [phone, email] = borrowerKeysOf({ phone: '+15125550142', email: 'dana.reyes@example.com' });
+      const [otherPhone, otherEmail] = borrowerKeysOf({ phone: '+15125550143', email: 'dana.reyes2@example.com' });
+      expect(otherPhone).not.toBe(phone);
+      expect(otherEmail).not.toBe(email);
     });
   });
 
@@ -130,7 +170,10 @@ describe('lead decider', () => {
             data: {
               leadId,
               officerId: officerA,
+              marketId,
               decision: { rule: 'override', reason: 'borrower asked for Ada', by: 'ops@lender.test', at: now },
+              allocation: anAllocationRef(officerA),
+              borrowerKeys: keysOf(aCreateLead()),
               routedAt: now,
             },
           },
@@ -176,7 +219,10 @@ describe('lead decider', () => {
             data: {
               leadId,
               officerId: officerB,
+              marketId,
               decision: { rule: 'override', reason: 'Ada unreachable', by: 'ops@lender.test', at: now },
+              allocation: anAllocationRef(officerB),
+              borrowerKeys: keysOf(aCreateLead()),
               routedAt: now,
             },
           },
@@ -185,10 +231,35 @@ describe('lead decider', () => {
   });
 
   describe('RecordDeliveryFailure', () => {
-    it('records LeadDeliveryFailed for the officer holding the lead', () => {
+    it('records LeadDeliveryFailed for the officer holding the lead, with the allocation and borrower keys it releases', () => {
       given([aLeadCreated(), aLeadScored(), aLeadRouted(officerA)])
         .when(aRecordDeliveryFailure(officerA, 'webhook returned 503'))
-        .then([{ type: 'LeadDeliveryFailed', schemaVersion: 1, data: { leadId, officerId: officerA, reason: 'webhook returned 503', failedAt: now } }]);
+        .then([
+          {
+            type: 'LeadDeliveryFailed',
+            schemaVersion: 1,
+            data: {
+              leadId,
+              officerId: officerA,
+              allocation: anAllocationRef(officerA),
+              borrowerKeys: keysOf(aCreateLead()),
+              reason: 'webhook returned 503',
+              failedAt: now,
+            },
+          },
+        ]);
+    });
+
+    it('releases the allocation of the current route, not of an earlier one', () => {
+      given([aLeadCreated(), aLeadScored(), aLeadRouted(officerA), aLeadDeliveryFailed(officerA), aLeadRouted(officerB, null)])
+        .when(aRecordDeliveryFailure(officerB))
+        .then([
+          {
+            type: 'LeadDeliveryFailed',
+            schemaVersion: 1,
+            data: { leadId, officerId: officerB, allocation: null, borrowerKeys: keysOf(aCreateLead()), reason: 'webhook timed out', failedAt: now },
+          },
+        ]);
     });
 
     it('refuses a failure reported for another officer', () => {
@@ -223,14 +294,26 @@ describe('lead decider', () => {
       given([aLeadCreated(), aLeadScored(), aLeadRouted(officerA)])
         .when(aDeliverLead(officerA, { channel: 'webhook', receipt: 'crm-7731' }))
         .then([
-          { type: 'LeadDelivered', schemaVersion: 1, data: { leadId, officerId: officerA, channel: 'webhook', receipt: 'crm-7731', deliveredAt: now } },
+          {
+            type: 'LeadDelivered',
+            schemaVersion: 1,
+            data: { leadId, officerId: officerA, allocation: anAllocationRef(officerA), channel: 'webhook', receipt: 'crm-7731', deliveredAt: now },
+          },
         ]);
     });
 
     it('omits the receipt when there is none', () => {
       given([aLeadCreated(), aLeadScored(), aLeadRouted(officerA)])
         .when(aDeliverLead(officerA, { channel: 'email' }))
-        .then([{ type: 'LeadDelivered', schemaVersion: 1, data: { leadId, officerId: officerA, channel: 'email', deliveredAt: now } }]);
+        .then([
+          { type: 'LeadDelivered', schemaVersion: 1, data: { leadId, officerId: officerA, allocation: anAllocationRef(officerA), channel: 'email', deliveredAt: now } },
+        ]);
+    });
+
+    it('carries a null allocation for an override to an officer without one', () => {
+      given([aLeadCreated(), aLeadScored(), aLeadRouted(officerA, null)])
+        .when(aDeliverLead(officerA))
+        .then([{ type: 'LeadDelivered', schemaVersion: 1, data: { leadId, officerId: officerA, allocation: null, channel: 'webhook', deliveredAt: now } }]);
     });
 
     it('delivers only to the routed officer', () => {
@@ -279,7 +362,20 @@ describe('lead decider', () => {
         aLeadDelivered(officerB, deliveredAt),
       ])
         .when(aCreditLead({ reason: 'disconnected_number' }))
-        .then([{ type: 'LeadCredited', schemaVersion: 1, data: { leadId, officerId: officerB, reason: 'disconnected_number', creditedAt: now } }]);
+        .then([
+          {
+            type: 'LeadCredited',
+            schemaVersion: 1,
+            data: { leadId, officerId: officerB, allocation: anAllocationRef(officerB), reason: 'disconnected_number', creditedAt: now },
+          },
+        ]);
+    });
+
+    it('books the credit against the allocation the lead was routed under, even in a later month', () => {
+      const october: AllocationRef = { officerId: officerA, month: '2026-10', marketId };
+      given([aLeadCreated(), aLeadScored(), aLeadRouted(officerA, october), aLeadDelivered(officerA, deliveredAt)])
+        .when(aCreditLead({ reason: 'already_in_loan' }))
+        .then([{ type: 'LeadCredited', schemaVersion: 1, data: { leadId, officerId: officerA, allocation: october, reason: 'already_in_loan', creditedAt: now } }]);
     });
 
     it.each([
@@ -317,7 +413,14 @@ describe('lead decider', () => {
           {
             type: 'LeadCredited',
             schemaVersion: 1,
-            data: { leadId, officerId: officerA, reason: 'other', note: 'borrower is the officer’s cousin', creditedAt: now },
+            data: {
+              leadId,
+              officerId: officerA,
+              allocation: anAllocationRef(officerA),
+              reason: 'other',
+              note: 'borrower is the officer’s cousin',
+              creditedAt: now,
+            },
           },
         ]);
     });
@@ -325,7 +428,13 @@ describe('lead decider', () => {
     it('credits exactly at the end of the credit window', () => {
       given([aLeadCreated(), aLeadScored(), aLeadRouted(officerA), aLeadDelivered(officerA, deliveredAt)])
         .when(aCreditLead({ reason: 'duplicate' }, { creditWindowDays, at: windowEnd }))
-        .then([{ type: 'LeadCredited', schemaVersion: 1, data: { leadId, officerId: officerA, reason: 'duplicate', creditedAt: windowEnd } }]);
+        .then([
+          {
+            type: 'LeadCredited',
+            schemaVersion: 1,
+            data: { leadId, officerId: officerA, allocation: anAllocationRef(officerA), reason: 'duplicate', creditedAt: windowEnd },
+          },
+        ]);
     });
 
     it('refuses a credit 1 ms after the credit window closed', () => {
@@ -337,13 +446,16 @@ describe('lead decider', () => {
 
   describe('evolve', () => {
     it('starts absent', () => {
-      expect(fold(leadDecider, [])).toEqual({
+      expect(fold(leadDecider, [])).toStrictEqual({
         status: 'absent',
         lead: null,
         score: null,
         officerId: null,
+        marketId: null,
+        routedUnder: null,
         failedOfficerIds: [],
         deliveredAt: null,
+        lastUnroutable: null,
       });
       expect(fold(leadDecider, [])).toBe(initialLeadState);
     });
@@ -358,26 +470,32 @@ describe('lead decider', () => {
         aLeadDelivered(officerA, deliveredAt),
         aLeadCredited(officerA),
       ]);
-      expect(state).toEqual({
+      expect(state).toStrictEqual({
         status: 'credited',
         lead: created.data,
         score: 72,
         officerId: officerA,
+        marketId,
+        routedUnder: anAllocationRef(officerA),
         failedOfficerIds: [],
         deliveredAt,
+        lastUnroutable: null,
       });
     });
 
     it('records the officer whose delivery failed and releases the lead', () => {
       const created = aLeadCreated();
       const state = fold(leadDecider, [created, aLeadScored({ score: 72 }), aLeadRouted(officerA), aLeadDeliveryFailed(officerA)]);
-      expect(state).toEqual({
+      expect(state).toStrictEqual({
         status: 'scored',
         lead: created.data,
         score: 72,
         officerId: null,
+        marketId: null,
+        routedUnder: null,
         failedOfficerIds: [officerA],
         deliveredAt: null,
+        lastUnroutable: null,
       });
     });
 
@@ -392,7 +510,20 @@ describe('lead decider', () => {
         aLeadRouted('officer-cy'),
         aLeadDelivered('officer-cy'),
       ]);
-      expect(state).toMatchObject({ status: 'delivered', officerId: 'officer-cy', failedOfficerIds: [officerA, officerB] });
+      expect(state).toMatchObject({
+        status: 'delivered',
+        officerId: 'officer-cy',
+        routedUnder: anAllocationRef('officer-cy'),
+        failedOfficerIds: [officerA, officerB],
+      });
+    });
+
+    it('remembers an unroutable attempt until the lead is rescored or routed', () => {
+      const unroutable = anUnroutable();
+      const afterAttempt = fold(leadDecider, [aLeadCreated(), aLeadScored(), unroutable]);
+      expect(afterAttempt).toMatchObject({ status: 'scored', lastUnroutable: unroutable.data.decision });
+      expect(fold(leadDecider, [aLeadCreated(), aLeadScored(), unroutable, aLeadScored()]).lastUnroutable).toBeNull();
+      expect(fold(leadDecider, [aLeadCreated(), aLeadScored(), unroutable, aLeadRouted(officerA)]).lastUnroutable).toBeNull();
     });
   });
 
@@ -400,6 +531,14 @@ describe('lead decider', () => {
 
   function plus(ms: number, from: string = now): string {
     return new Date(Date.parse(from) + ms).toISOString();
+  }
+
+  function anAllocationRef(officerId: string): AllocationRef {
+    return { officerId, month, marketId };
+  }
+
+  function keysOf(command: CreateLead): string[] {
+    return borrowerKeysOf(command.data.borrower);
   }
 
   function aCreateLead(overrides: Partial<CreateLead['data']> = {}): CreateLead {
@@ -416,12 +555,14 @@ describe('lead decider', () => {
         consent: { tcpa: true, capturedAt: plus(-2 * MINUTE), text: 'I agree to be contacted.', ip: '203.0.113.7' },
         ...overrides,
       },
+      marketKnown: true,
       at: now,
     };
   }
 
   function aLeadCreated(): LeadEvent & { type: 'LeadCreated' } {
-    return { type: 'LeadCreated', schemaVersion: 1, data: { ...aCreateLead().data, createdAt: plus(-60 * MINUTE) } };
+    const { data } = aCreateLead();
+    return { type: 'LeadCreated', schemaVersion: 1, data: { ...data, borrowerKeys: borrowerKeysOf(data.borrower), createdAt: plus(-60 * MINUTE) } };
   }
 
   function aScoreLead(overrides: Partial<ScoreLead['data']> = {}): ScoreLead {
@@ -433,15 +574,46 @@ describe('lead decider', () => {
   }
 
   function aRouteLeadToOfficer(officerId: string, overrides: Partial<RouteLeadToOfficer['data']> = {}): RouteLeadToOfficer {
-    return { type: 'RouteLeadToOfficer', data: { leadId, officerId, reason: 'manual pick', by: 'ops@lender.test', ...overrides }, at: now };
+    return {
+      type: 'RouteLeadToOfficer',
+      data: { leadId, officerId, reason: 'manual pick', by: 'ops@lender.test', ...overrides },
+      officer: { active: true, licensedStates: ['TX'] },
+      marketId,
+      allocation: anAllocationRef(officerId),
+      repeatBorrower: null,
+      at: now,
+    };
   }
 
-  function aLeadRouted(officerId: string): LeadEvent {
+  /** An override route; `allocation` null is an officer with no allocation in the market that month. */
+  function aLeadRouted(officerId: string, allocation: AllocationRef | null = anAllocationRef(officerId)): LeadEvent {
     const at = plus(-40 * MINUTE);
     return {
       type: 'LeadRouted',
       schemaVersion: 1,
-      data: { leadId, officerId, decision: { rule: 'override', reason: 'manual pick', by: 'ops@lender.test', at }, routedAt: at },
+      data: {
+        leadId,
+        officerId,
+        marketId,
+        decision: { rule: 'override', reason: 'manual pick', by: 'ops@lender.test', at },
+        allocation,
+        borrowerKeys: keysOf(aCreateLead()),
+        routedAt: at,
+      },
+    };
+  }
+
+  function anUnroutable(): LeadEvent & { type: 'LeadUnroutable' } {
+    const at = plus(-45 * MINUTE);
+    return {
+      type: 'LeadUnroutable',
+      schemaVersion: 1,
+      data: {
+        leadId,
+        marketId,
+        decision: { rule: 'furthest-behind-pace', ruleVersion: 1, at, marketId, month, winner: null, candidates: [], excluded: [], refusal: 'NO_ALLOCATIONS' },
+        at,
+      },
     };
   }
 
@@ -450,7 +622,18 @@ describe('lead decider', () => {
   }
 
   function aLeadDeliveryFailed(officerId: string): LeadEvent {
-    return { type: 'LeadDeliveryFailed', schemaVersion: 1, data: { leadId, officerId, reason: 'webhook timed out', failedAt: plus(-35 * MINUTE) } };
+    return {
+      type: 'LeadDeliveryFailed',
+      schemaVersion: 1,
+      data: {
+        leadId,
+        officerId,
+        allocation: anAllocationRef(officerId),
+        borrowerKeys: keysOf(aCreateLead()),
+        reason: 'webhook timed out',
+        failedAt: plus(-35 * MINUTE),
+      },
+    };
   }
 
   function aDeliverLead(officerId: string, overrides: Partial<DeliverLead['data']> = {}): DeliverLead {
@@ -458,7 +641,7 @@ describe('lead decider', () => {
   }
 
   function aLeadDelivered(officerId: string, deliveredAt = plus(-30 * MINUTE)): LeadEvent {
-    return { type: 'LeadDelivered', schemaVersion: 1, data: { leadId, officerId, channel: 'webhook', deliveredAt } };
+    return { type: 'LeadDelivered', schemaVersion: 1, data: { leadId, officerId, allocation: anAllocationRef(officerId), channel: 'webhook', deliveredAt } };
   }
 
   function aCreditLead(
@@ -469,6 +652,10 @@ describe('lead decider', () => {
   }
 
   function aLeadCredited(officerId: string): LeadEvent {
-    return { type: 'LeadCredited', schemaVersion: 1, data: { leadId, officerId, reason: 'fake_identity', creditedAt: plus(-5 * MINUTE) } };
+    return {
+      type: 'LeadCredited',
+      schemaVersion: 1,
+      data: { leadId, officerId, allocation: anAllocationRef(officerId), reason: 'fake_identity', creditedAt: plus(-5 * MINUTE) },
+    };
   }
 });
