@@ -222,7 +222,13 @@ function routeLeadAutomatically({ data, routing, at }: RouteLeadAutomatically, s
 }
 
 function sameRefusal(a: AutomaticRoutingDecision, b: AutomaticRoutingDecision): boolean {
-  return a.refusal === b.refusal && a.month === b.month && JSON.stringify(a.excluded) === JSON.stringify(b.excluded);
+  return (
+    a.refusal === b.refusal &&
+    a.marketId === b.marketId &&
+    a.month === b.month &&
+    a.repeatBorrower?.officerId === b.repeatBorrower?.officerId &&
+    JSON.stringify(a.excluded) === JSON.stringify(b.excluded)
+  );
 }
 
 /** What every route, manual or automatic, needs first. Returns the lead. */

@@ -39,6 +39,7 @@ describe('pace', () => {
     it('expects the whole allocation, and no more, after the month ends', () => {
       expect(expectedByTime(30, window, Date.parse(monthEnd) + 14 * DAY)).toBe(30);
       expect(elapsedFraction(window, Date.parse(monthEnd) + 14 * DAY)).toBe(1);
+      expect(activeElapsedMs(window, Date.parse(monthEnd) + 14 * DAY)).toBe(30 * DAY);
     });
   });
 

@@ -110,8 +110,9 @@ export interface AutomaticRoutingDecision {
   refusal?: 'NO_ALLOCATIONS' | 'NO_ELIGIBLE_OFFICER' | 'DUPLICATE_BORROWER';
 }
 
+/** max(1, 5% of the allocation); divided rather than multiplied so 5% of 24 is exactly 1.2. */
 export function defaultTolerance(allocation: number): number {
-  return Math.max(1, 0.05 * allocation);
+  return Math.max(1, allocation / 20);
 }
 
 /** Rule v1: the eligible officer with the largest relative shortfall, with the contract's tie-breaks. */
@@ -188,7 +189,8 @@ function exclusionReasons(
   if (figures.net >= allocation.leads) reasons.push('ALLOCATION_MET');
   if (lead.previouslyRoutedTo.includes(allocation.officerId)) reasons.push('PREVIOUSLY_ROUTED');
   // Ahead of pace: taking this lead would put the officer more than `tolerance` ahead of the calendar.
-  if (figures.net + 1 > figures.expected + figures.tolerance) reasons.push('AHEAD_OF_PACE');
+  // The epsilon keeps an officer exactly at the limit eligible despite floating-point rounding.
+  if (figures.net + 1 > figures.expected + figures.tolerance + TIE_EPSILON) reasons.push('AHEAD_OF_PACE');
   if (input.repeatBorrower && input.repeatBorrower.officerId !== allocation.officerId) reasons.push('DUPLICATE_BORROWER');
   return reasons;
 }
