@@ -5,7 +5,12 @@ import { Ledger, NewEvent, RecordedEvent, WrongExpectedRevisionError } from '@le
  * The one contract every ledger adapter must pass. Each adapter's spec file calls this with a
  * factory; tests use fresh stream names, so the suite also runs against a shared real server.
  */
-export function describeLedgerContract(adapterName: string, open: () => Promise<{ ledger: Ledger; dispose: () => Promise<void> }>) {
+export function describeLedgerContract(
+  adapterName: string,
+  open: () => Promise<{ ledger: Ledger; dispose: () => Promise<void> }>,
+  /** A ledger that computes chain links itself (ChainedLedger) replaces any link it is given. */
+  options: { chainsItself?: boolean } = {},
+) {
   describe(`Ledger contract: ${adapterName}`, () => {
     let ledger: Ledger;
     let dispose: () => Promise<void>;
@@ -115,6 +120,22 @@ export function describeLedgerContract(adapterName: string, open: () => Promise<
           stream,
           revision: 0n,
         });
+      });
+
+      it('keeps chain links: exactly as given, or as the ledger computes them', async () => {
+        const stream = aStream();
+        const chain = { hash: 'a'.repeat(64), prevHash: '0'.repeat(64) };
+        await ledger.append(stream, [{ ...anEvent('Chained'), chain }, anEvent('Unchained')], { expectedRevision: 'no_stream' });
+        const [chained, unchained] = await ledger.readStream(stream);
+        expect(chained.metadata).not.toHaveProperty('$hash');
+        if (options.chainsItself) {
+          expect(chained.chain?.hash).toMatch(/^[0-9a-f]{64}$/);
+          expect(chained.chain?.hash).not.toBe(chain.hash);
+          expect(unchained.chain?.prevHash).toBe(chained.chain?.hash);
+        } else {
+          expect(chained.chain).toEqual(chain);
+          expect(unchained.chain).toBeNull();
+        }
       });
 
       it('generates a unique id when none is given', async () => {

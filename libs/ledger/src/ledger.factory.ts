@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { Ledger } from './ledger.port';
 import { SqliteLedger } from './sqlite/sqlite-ledger';
 import { EsdbLedger } from './esdb/esdb-ledger';
+import { ChainedLedger } from './chain/chained-ledger';
 
 export type LedgerLocation = { kind: 'sqlite'; path: string } | { kind: 'esdb'; connectionString: string };
 
@@ -23,6 +24,7 @@ export function parseLedgerUrl(url: string | undefined, dataDir: string): Ledger
   throw new Error(`LEDGER_URL must be sqlite:<path>, esdb://… or kurrentdb://…; got "${url.split(':')[0]}:…"`);
 }
 
+/** Opens the ledger the location names, hash-chained (every event the application appends is chained). */
 export function openLedger(location: LedgerLocation): Ledger {
-  return location.kind === 'sqlite' ? SqliteLedger.open(location.path) : EsdbLedger.connect(location.connectionString);
+  return new ChainedLedger(location.kind === 'sqlite' ? SqliteLedger.open(location.path) : EsdbLedger.connect(location.connectionString));
 }

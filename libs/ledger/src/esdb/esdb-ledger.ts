@@ -44,9 +44,9 @@ const NO_POSITION = 2n ** 64n - 1n;
 
 /**
  * The event's metadata as stored: the port's metadata plus the fields EventStoreDB has no slot for.
- * `$schemaVersion` and `$recordedAt` are therefore reserved keys in EventMetadata.
+ * `$schemaVersion`, `$recordedAt`, `$hash` and `$prevHash` are therefore reserved keys in EventMetadata.
  */
-type StoredMetadata = EventMetadata & { $schemaVersion?: number; $recordedAt?: string };
+type StoredMetadata = EventMetadata & { $schemaVersion?: number; $recordedAt?: string; $hash?: string; $prevHash?: string };
 
 /** Client failures that mean the store cannot serve us right now, not that the request was wrong. */
 const UNAVAILABLE_TYPES = new Set<ErrorType>([
@@ -75,8 +75,13 @@ export class EsdbLedger implements Ledger {
     try {
       result = await this.client.appendToStream(
         stream,
-        toWrite.map(({ id, type, data, metadata, schemaVersion, recordedAt }) =>
-          jsonEvent({ id, type, data, metadata: { ...metadata, $schemaVersion: schemaVersion, $recordedAt: recordedAt } }),
+        toWrite.map(({ id, type, data, metadata, schemaVersion, recordedAt, chain }) =>
+          jsonEvent({
+            id,
+            type,
+            data,
+            metadata: { ...metadata, $schemaVersion: schemaVersion, $recordedAt: recordedAt, ...(chain && { $hash: chain.hash, $prevHash: chain.prevHash }) },
+          }),
         ),
         { expectedRevision: toClientRevision(expectedRevision) },
       );
@@ -252,7 +257,7 @@ function toRecorded(event: EsdbRecordedEvent): RecordedEvent {
     throw new Error(`EventStoreDB did not report the $all position of ${event.streamId}@${event.revision}; the ledger needs a server newer than 22.6`);
   }
   const stored = (isPlainObject(event.metadata) ? event.metadata : {}) as StoredMetadata;
-  const { $schemaVersion, $recordedAt, ...metadata } = stored;
+  const { $schemaVersion, $recordedAt, $hash, $prevHash, ...metadata } = stored;
   return {
     id: event.id,
     type: event.type,
@@ -264,12 +269,21 @@ function toRecorded(event: EsdbRecordedEvent): RecordedEvent {
     stream: event.streamId,
     revision: event.revision,
     position: event.position.commit,
+    chain: $hash !== undefined && $prevHash !== undefined ? { hash: $hash, prevHash: $prevHash } : null,
   };
 }
 
 /** The event as a JSON round trip through the store returns it, so an append's result equals a later read. */
-function roundTrip({ id, type, schemaVersion, data, recordedAt, metadata }: NewEvent & { id: string }) {
-  return { id, type, schemaVersion, recordedAt, data: JSON.parse(JSON.stringify(data)), metadata: JSON.parse(JSON.stringify(metadata)) };
+function roundTrip({ id, type, schemaVersion, data, recordedAt, metadata, chain }: NewEvent & { id: string }) {
+  return {
+    id,
+    type,
+    schemaVersion,
+    recordedAt,
+    data: JSON.parse(JSON.stringify(data)),
+    metadata: JSON.parse(JSON.stringify(metadata)),
+    chain: chain ? { hash: chain.hash, prevHash: chain.prevHash } : null,
+  };
 }
 
 function isSystemEvent(event: EsdbRecordedEvent): boolean {

@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS events (
   data            TEXT    NOT NULL,
   metadata        TEXT    NOT NULL,
   recorded_at     TEXT    NOT NULL,
+  hash            TEXT,
+  prev_hash       TEXT,
   UNIQUE (stream, revision)
 );
 CREATE TRIGGER IF NOT EXISTS events_are_never_updated BEFORE UPDATE ON events
@@ -50,6 +52,8 @@ interface EventRow {
   data: string;
   metadata: string;
   recorded_at: string;
+  hash: string | null;
+  prev_hash: string | null;
 }
 
 interface PendingAppend {
@@ -253,6 +257,8 @@ export class SqliteLedger implements Ledger {
         data,
         metadata,
         event.recordedAt,
+        event.chain?.hash ?? null,
+        event.chain?.prevHash ?? null,
       );
       // Parse back what was stored, so callers see exactly what a later read returns.
       recorded.push({
@@ -265,6 +271,7 @@ export class SqliteLedger implements Ledger {
         stream,
         revision,
         position: BigInt(lastInsertRowid),
+        chain: event.chain ? { hash: event.chain.hash, prevHash: event.chain.prevHash } : null,
       });
     }
     const last = recorded[recorded.length - 1];
@@ -284,8 +291,8 @@ export class SqliteLedger implements Ledger {
     const safe = (sql: string) => this.db.prepare(sql).safeIntegers(true);
     return {
       insert: this.db.prepare(
-        `INSERT INTO events (event_id, stream, revision, type, schema_version, data, metadata, recorded_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO events (event_id, stream, revision, type, schema_version, data, metadata, recorded_at, hash, prev_hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       streamRevision: safe(`SELECT MAX(revision) AS revision FROM events WHERE stream = ?`),
       readStreamForwards: safe(`SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`),
@@ -320,5 +327,6 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     stream: row.stream,
     revision: row.revision,
     position: row.position,
+    chain: row.hash === null || row.prev_hash === null ? null : { hash: row.hash, prevHash: row.prev_hash },
   };
 }
