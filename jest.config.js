@@ -18,6 +18,8 @@ const moduleNameMapper = {
   '^@lead-ledger/ledger/(.*)$': '<rootDir>/libs/ledger/src/$1',
   '^@lead-ledger/read-models$': '<rootDir>/libs/read-models/src',
   '^@lead-ledger/read-models/(.*)$': '<rootDir>/libs/read-models/src/$1',
+  '^@lead-ledger/audit$': '<rootDir>/libs/audit/src',
+  '^@lead-ledger/audit/(.*)$': '<rootDir>/libs/audit/src/$1',
   '^@lead-ledger/projections$': '<rootDir>/projections',
   '^@lead-ledger/projections/(.*)$': '<rootDir>/projections/$1',
 };
