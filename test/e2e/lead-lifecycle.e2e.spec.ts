@@ -9,9 +9,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ADMIN = 'key:admin';
 const OFFICER_ADA = 'officer-ada';
 const OFFICER_BO = 'officer-bo';
-const CSV_COLUMNS = ['position', 'revision', 'eventId', 'type', 'schemaVersion', 'recordedAt', 'correlationId', 'causationId', 'commandId', 'actor', 'data', 'metadata'];
+const CSV_COLUMNS = [
+  ...['position', 'revision', 'eventId', 'type', 'schemaVersion', 'recordedAt', 'correlationId', 'causationId', 'commandId', 'actor', 'data', 'metadata'],
+  ...['stream', 'hash', 'prevHash', 'leafIndex', 'leafHash', 'auditPath', 'treeSize', 'rootHash'],
+];
 
-type FileEvent = ReturnType<RunningApp['eventsInFile']>[number] & { event_id: string; schema_version: number };
+type FileEvent = ReturnType<RunningApp['eventsInFile']>[number] & { event_id: string; schema_version: number; hash: string; prev_hash: string };
 
 let phoneCounter = 1000;
 
@@ -164,11 +167,14 @@ describe('lead lifecycle (e2e, embedded ledger)', () => {
         position: String(e.position),
         revision: e.revision,
         eventId: e.event_id,
+        stream: `lead-${leadId}`,
         type: e.type,
         schemaVersion: e.schema_version,
         recordedAt: e.recorded_at,
         data: e.data,
         metadata: e.metadata,
+        hash: e.hash,
+        prevHash: e.prev_hash,
       }));
       expect(expected.map((e) => e.type)).toEqual(['LeadCreated', 'LeadScored', 'LeadRouted', 'LeadDelivered', 'LeadCredited']);
 
@@ -178,26 +184,38 @@ describe('lead lifecycle (e2e, embedded ledger)', () => {
       const asNdjson = await api.http.get(`/v1/leads/${leadId}/history?format=ndjson`);
       const asCsv = await api.http.get(`/v1/leads/${leadId}/history?format=csv`);
 
-      // then: json
+      // then: json, with the proof against a digest recorded in the ledger (test/e2e/audit-proof.e2e.spec.ts verifies proofs)
       expect(asJson.status).toBe(200);
       expect(asJson.headers['content-type']).toMatch(/^application\/json/);
-      expect(asJson.body).toStrictEqual({ leadId, events: expected });
+      const { proof } = asJson.body;
+      const digestRow = api.eventsInFile('ledger-digests').find((e) => e.position === Number(proof.digest.position));
+      expect(digestRow).toMatchObject({ type: 'LedgerDigestRecorded', data: { treeSize: proof.digest.treeSize, rootHash: proof.digest.rootHash } });
+      const inclusions = expected.map((e) => ({
+        position: e.position,
+        leafIndex: expect.any(Number),
+        leafHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        auditPath: expect.any(Array),
+      }));
+      expect(asJson.body).toStrictEqual({ leadId, events: expected, proof: { digest: expect.objectContaining({ treeSize: expect.any(Number) }), inclusions } });
       expect(asDefault.status).toBe(200);
       expect(asDefault.body).toStrictEqual(asJson.body);
 
-      // then: ndjson, one event per line, newline-terminated
+      // then: ndjson, one event per line (with its inclusion proof), then the digest, newline-terminated
       expect(asNdjson.status).toBe(200);
       expect(asNdjson.headers['content-type']).toMatch(/^application\/x-ndjson/);
       expect(asNdjson.text.endsWith('\n')).toBe(true);
-      expect(asNdjson.text.slice(0, -1).split('\n').map((line) => JSON.parse(line))).toStrictEqual(expected);
+      expect(asNdjson.text.slice(0, -1).split('\n').map((line) => JSON.parse(line))).toStrictEqual([
+        ...expected.map((e, i) => ({ ...e, leafIndex: proof.inclusions[i].leafIndex, leafHash: proof.inclusions[i].leafHash, auditPath: proof.inclusions[i].auditPath })),
+        { type: 'proof', digest: proof.digest },
+      ]);
 
-      // then: csv, a header row and one row per event
+      // then: csv, a header row, one row per event and a last row for the digest
       expect(asCsv.status).toBe(200);
       expect(asCsv.headers['content-type']).toMatch(/^text\/csv/);
       const [header, ...rows] = parseCsv(asCsv.text);
       expect(header).toEqual(CSV_COLUMNS);
-      expect(rows).toHaveLength(expected.length);
-      rows.forEach((row, i) => {
+      expect(rows).toHaveLength(expected.length + 1);
+      rows.slice(0, -1).forEach((row, i) => {
         const e = expected[i];
         expect(row.slice(0, 10)).toEqual([
           e.position,
@@ -213,8 +231,13 @@ describe('lead lifecycle (e2e, embedded ledger)', () => {
         ]);
         expect(JSON.parse(row[10])).toStrictEqual(e.data);
         expect(JSON.parse(row[11])).toStrictEqual(e.metadata);
+        expect(row.slice(12)).toEqual([e.stream, e.hash, e.prevHash, String(proof.inclusions[i].leafIndex), proof.inclusions[i].leafHash, proof.inclusions[i].auditPath.join('|'), '', '']);
       });
       expect(JSON.parse(rows[4][10]).note).toBe(note);
+      const digest = rows[rows.length - 1];
+      expect(digest[3]).toBe('LedgerDigest');
+      expect([digest[0], digest[2]]).toEqual([proof.digest.position, proof.digest.eventId]);
+      expect(digest.slice(-2)).toEqual([String(proof.digest.treeSize), proof.digest.rootHash]);
     });
   });
 

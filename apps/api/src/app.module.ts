@@ -5,11 +5,13 @@ import { Ledger } from '@lead-ledger/ledger/ledger.port';
 import { openLedger } from '@lead-ledger/ledger/ledger.factory';
 import { MemoryReadStore, Projector, ReadStore } from '@lead-ledger/read-models';
 import { ALL_PROJECTIONS } from '@lead-ledger/projections';
+import { AUDIT_CONTROLLERS, AUDIT_PROVIDERS } from './audit';
 import { ApiKeyGuard, ensureAdminKey } from './auth/api-keys';
 import { Clock, ManualClock, SystemClock } from './clock/clock';
 import { ClockController } from './clock/clock.controller';
 import { AppConfig } from './config/config';
 import { ErrorResponseFilter } from './http/error-response';
+import { ExportsController } from './exports/exports.controller';
 import { strictValidationPipe } from './http/validation';
 import { EventStreamWriter } from './ledger/event-stream-writer';
 import { IdempotencyIndex } from './ledger/idempotency-index';
@@ -92,11 +94,12 @@ export class AppModule {
       { provide: APP_FILTER, useClass: ErrorResponseFilter },
       ...LEAD_COMMAND_HANDLERS,
       ...REFERENCE_DATA_HANDLERS,
+      ...AUDIT_PROVIDERS,
     ];
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [LeadsController, ...REFERENCE_DATA_CONTROLLERS, ...(manualClock ? [ClockController] : [])],
+      controllers: [LeadsController, ExportsController, ...REFERENCE_DATA_CONTROLLERS, ...(manualClock ? [ClockController] : []), ...AUDIT_CONTROLLERS],
       providers,
     };
   }

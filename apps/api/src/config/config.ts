@@ -11,6 +11,8 @@ export interface AppConfig {
   creditWindowDays: number;
   /** Largest accepted request body, in bytes; larger bodies get 413. */
   bodyLimitBytes: number;
+  /** A Merkle digest of the global log is recorded once this many events follow the previous one (DIGEST_EVERY_EVENTS). */
+  digestEveryEvents: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
 }
 
@@ -56,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     clock: oneOf('CLOCK', ['system', 'manual'] as const, 'system'),
     creditWindowDays: int('CREDIT_WINDOW_DAYS', 14, 1, 365),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    digestEveryEvents: int('DIGEST_EVERY_EVENTS', 1000, 1, 1_000_000_000),
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, 'info'),
   };
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);

@@ -22,6 +22,10 @@ import {
   ScoreLeadCommand,
 } from './lead-commands';
 import { RouteLeadCommand } from './route-lead.handler';
+import { ledgerDigestStream } from '@lead-ledger/audit/digests';
+import { asApiError } from '../audit/audit-errors';
+import { LedgerProof, ProofService } from '../audit/proof.service';
+import { digestView, inclusionView } from '../audit/views';
 import { foldLead } from './fold-lead';
 import { CreateLeadDto, CreditLeadDto, DeliverLeadDto, DeliveryFailureDto, HistoryQueryDto, RouteLeadDto, ScoreLeadDto } from './leads.dto';
 
@@ -42,6 +46,7 @@ export class LeadsController {
     private readonly clock: Clock,
     @Inject(LEDGER) private readonly ledger: Ledger,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly proofs: ProofService,
   ) {}
 
   @Post()
@@ -157,18 +162,40 @@ export class LeadsController {
   }
 
   @Get(':leadId/history')
-  async historyOf(@Param('leadId', LeadIdPipe) leadId: string, @Query() query: HistoryQueryDto, @Res({ passthrough: true }) reply: FastifyReply) {
-    const events = (await this.history(leadId)).map(eventView);
+  async historyOf(
+    @Param('leadId', LeadIdPipe) leadId: string,
+    @Query() query: HistoryQueryDto,
+    @Ctx() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const history = await this.history(leadId);
+    // The proof is against the first digest covering every event of the lead (recorded now if none does yet).
+    let proof: LedgerProof;
+    try {
+      proof = await this.proofs.prove(history, { correlationId: context.correlationId, actor: context.actor });
+    } catch (error) {
+      throw asApiError(error);
+    }
+    const events = history.map(eventView);
+    const inclusions = proof.inclusions.map(inclusionView);
+    const digest = digestView(proof.digest);
     switch (query.format ?? 'json') {
       case 'ndjson':
         void reply.header('content-type', 'application/x-ndjson; charset=utf-8');
-        return events.map((event) => JSON.stringify(event)).join('\n') + '\n';
+        return (
+          [
+            ...events.map((event, i) => ({ ...event, leafIndex: inclusions[i].leafIndex, leafHash: inclusions[i].leafHash, auditPath: inclusions[i].auditPath })),
+            { type: 'proof', digest },
+          ]
+            .map((line) => JSON.stringify(line))
+            .join('\n') + '\n'
+        );
       case 'csv':
         void reply.header('content-type', 'text/csv; charset=utf-8');
         void reply.header('content-disposition', `attachment; filename="lead-${leadId}-history.csv"`);
-        return stringify(events.map(csvRow), { header: true, columns: CSV_COLUMNS });
+        return stringify([...events.map((event, i) => csvRow(event, inclusions[i])), csvDigestRow(digest)], { header: true, columns: CSV_COLUMNS });
       default:
-        return { leadId, events };
+        return { leadId, events, proof: { digest, inclusions } };
     }
   }
 
@@ -206,23 +233,48 @@ function normalisedPhone(raw: string): string {
   return phone.number;
 }
 
-/** The public shape of one ledger event in a history. */
+/** The public shape of one ledger event in a history: its covered fields, hash and prevHash (docs/ledger-format.md). */
 function eventView(event: RecordedEvent) {
   return {
     position: event.position.toString(),
     revision: Number(event.revision),
     eventId: event.id,
+    stream: event.stream,
     type: event.type,
     schemaVersion: event.schemaVersion,
     recordedAt: event.recordedAt,
     data: event.data,
     metadata: event.metadata,
+    hash: event.chain?.hash ?? null,
+    prevHash: event.chain?.prevHash ?? null,
   };
 }
 
-const CSV_COLUMNS = ['position', 'revision', 'eventId', 'type', 'schemaVersion', 'recordedAt', 'correlationId', 'causationId', 'commandId', 'actor', 'data', 'metadata'];
+/** The CSV export's columns, in order; new columns only ever go at the end (docs/ledger-format.md, "Inclusion proofs"). */
+const CSV_COLUMNS = [
+  'position',
+  'revision',
+  'eventId',
+  'type',
+  'schemaVersion',
+  'recordedAt',
+  'correlationId',
+  'causationId',
+  'commandId',
+  'actor',
+  'data',
+  'metadata',
+  'stream',
+  'hash',
+  'prevHash',
+  'leafIndex',
+  'leafHash',
+  'auditPath',
+  'treeSize',
+  'rootHash',
+];
 
-function csvRow(event: ReturnType<typeof eventView>) {
+function csvRow(event: ReturnType<typeof eventView>, inclusion: ReturnType<typeof inclusionView>) {
   return {
     ...event,
     correlationId: event.metadata.correlationId,
@@ -231,5 +283,30 @@ function csvRow(event: ReturnType<typeof eventView>) {
     actor: event.metadata.actor,
     data: JSON.stringify(event.data),
     metadata: JSON.stringify(event.metadata),
+    leafIndex: inclusion.leafIndex,
+    leafHash: inclusion.leafHash,
+    auditPath: inclusion.auditPath.join('|'),
+  };
+}
+
+/** The last CSV row: the digest the proofs are against, as type `LedgerDigest`. */
+function csvDigestRow(digest: ReturnType<typeof digestView>) {
+  return {
+    position: digest.position,
+    revision: digest.revision,
+    eventId: digest.eventId,
+    type: 'LedgerDigest',
+    recordedAt: digest.digestedAt,
+    data: JSON.stringify({
+      treeSize: digest.treeSize,
+      rootHash: digest.rootHash,
+      lastPosition: digest.lastPosition,
+      lastEventId: digest.lastEventId,
+      digestedAt: digest.digestedAt,
+    }),
+    stream: ledgerDigestStream(),
+    hash: digest.hash,
+    treeSize: digest.treeSize,
+    rootHash: digest.rootHash,
   };
 }

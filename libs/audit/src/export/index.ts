@@ -1,0 +1,6 @@
+export * from './export-request';
+export * from './export-events';
+export * from './export-rows';
+export * from './export-leads';
+export * from './lead-candidates';
+export * from './redaction';
