@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { SqliteWriter, WireAppend, WireOutcome } from './sqlite-writer';
 import {
   AppendResult,
   ExpectedRevision,
@@ -73,9 +74,10 @@ const MAX_REVISION = 2n ** 63n - 1n;
  * The embedded ledger: one SQLite file in WAL mode.
  *
  * Durability: `synchronous=FULL` makes every commit fsync the WAL before it returns, so an append's
- * promise resolves only once the events are on disk. Appends that arrive in the same turn of the
- * event loop share one transaction and one fsync (group commit); each append still succeeds or
- * fails on its own, inside a savepoint.
+ * promise resolves only once the events are on disk. Commits run on a writer thread (SqliteWriter)
+ * so the event loop is not blocked by fsync; every append that arrives while a commit is under way
+ * joins the next one (group commit), and each append still succeeds or fails on its own, inside a
+ * savepoint. Reads use this thread's own connection and see every acknowledged append.
  *
  * Append-only: triggers refuse UPDATE and DELETE on `events`, and this class has no statement that
  * would try.
@@ -84,28 +86,17 @@ export class SqliteLedger implements Ledger {
   private readonly changes = new EventEmitter();
   private pending: PendingAppend[] = [];
   private flushScheduled = false;
+  private writing: Promise<void> | null = null;
   private closed = false;
 
   private readonly statements: ReturnType<SqliteLedger['prepare']>;
-  private readonly commitBatch: (batch: PendingAppend[]) => Array<AppendResult | Error>;
 
   private constructor(
     private readonly db: Database.Database,
+    private readonly writer: SqliteWriter,
     readonly path: string,
   ) {
     this.statements = this.prepare();
-    const appendOne = db.transaction((request: PendingAppend) => this.appendInTransaction(request));
-    // Nested better-sqlite3 transactions become savepoints: one refused append rolls back alone.
-    this.commitBatch = db.transaction((batch: PendingAppend[]) =>
-      batch.map((request) => {
-        try {
-          return appendOne(request);
-        } catch (error) {
-          if (error instanceof WrongExpectedRevisionError) return error;
-          throw error;
-        }
-      }),
-    );
     this.changes.setMaxListeners(0);
   }
 
@@ -122,7 +113,7 @@ export class SqliteLedger implements Ledger {
       db.close();
       throw new Error(`${path} has ledger format ${format}; this build reads up to ${FORMAT_VERSION}`);
     }
-    return new SqliteLedger(db, path);
+    return new SqliteLedger(db, SqliteWriter.start(path), path);
   }
 
   append(stream: string, events: NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
@@ -130,9 +121,10 @@ export class SqliteLedger implements Ledger {
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
     return new Promise<AppendResult>((resolve, reject) => {
       this.pending.push({ stream, events, expectedRevision: options.expectedRevision, resolve, reject });
-      if (!this.flushScheduled) {
+      // While a commit is under way, appends just queue: the running flush takes them next.
+      if (!this.flushScheduled && this.writing === null) {
         this.flushScheduled = true;
-        setImmediate(() => this.flush());
+        setImmediate(() => void this.flush());
       }
     });
   }
@@ -162,14 +154,18 @@ export class SqliteLedger implements Ledger {
   subscribeToAll(options: SubscribeOptions = {}): LedgerSubscription {
     let closed = false;
     let wake: (() => void) | null = null;
-    const notify = () => {
+    // Events this process just committed, handed over in memory so a caught-up subscriber does not
+    // read back what it was given; any gap (another process wrote) falls back to reading the file.
+    let handedOver: RecordedEvent[] = [];
+    const notify = (committed?: RecordedEvent[]) => {
+      if (committed && handedOver.length < SUBSCRIPTION_PAGE) handedOver.push(...committed);
       const resume = wake;
       wake = null;
       resume?.();
     };
-    this.changes.on('appended', notify);
-    const poll = setInterval(notify, CROSS_PROCESS_POLL_MS);
+    const poll = setInterval(() => notify(), CROSS_PROCESS_POLL_MS);
     poll.unref();
+    this.changes.on('appended', notify);
     const stop = () => {
       closed = true;
       clearInterval(poll);
@@ -181,7 +177,9 @@ export class SqliteLedger implements Ledger {
       let cursor = options.after ?? 0n;
       try {
         while (!closed && !self.closed) {
-          const page = self.readAllSync(cursor, SUBSCRIPTION_PAGE);
+          let page = handedOver.filter((event) => event.position > cursor);
+          handedOver = [];
+          if (page.length === 0 || page[0].position !== cursor + 1n) page = self.readAllSync(cursor, SUBSCRIPTION_PAGE);
           if (page.length === 0) {
             // No await between the empty read and arming `wake`, so no append can slip between them.
             await new Promise<void>((resolve) => (wake = resolve));
@@ -211,71 +209,64 @@ export class SqliteLedger implements Ledger {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
+    await this.flush();
     this.closed = true;
     this.changes.emit('appended');
+    await this.writer.close();
     this.db.close();
   }
 
-  private flush(): void {
+  /** Sends queued appends to the writer thread, batch after batch, until the queue is empty. */
+  private flush(): Promise<void> {
     this.flushScheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    let outcomes: Array<AppendResult | Error>;
-    try {
-      outcomes = this.commitBatch(batch);
-    } catch (error) {
-      const failure = new LedgerUnavailableError(`append failed: ${(error as Error).message}`, { cause: error });
-      for (const request of batch) request.reject(failure);
-      return;
-    }
-    batch.forEach((request, i) => {
-      const outcome = outcomes[i];
-      if (outcome instanceof Error) request.reject(outcome);
-      else request.resolve(outcome);
-    });
-    this.changes.emit('appended');
+    this.writing ??= (async () => {
+      try {
+        while (this.pending.length > 0) {
+          const batch = this.pending;
+          this.pending = [];
+          await this.commit(batch);
+        }
+      } finally {
+        this.writing = null;
+      }
+    })();
+    return this.writing;
   }
 
-  private appendInTransaction({ stream, events, expectedRevision }: PendingAppend): AppendResult {
-    const current = this.currentRevision(stream);
-    if (!revisionMatches(expectedRevision, current)) throw new WrongExpectedRevisionError(stream, expectedRevision, current);
-    let revision = current === null ? -1n : current;
-    const recorded: RecordedEvent[] = [];
-    for (const event of events) {
-      revision += 1n;
-      const id = event.id ?? randomUUID();
-      const data = JSON.stringify(event.data);
-      const metadata = JSON.stringify(event.metadata);
-      const { lastInsertRowid } = this.statements.insert.run(
-        id,
-        stream,
-        revision,
-        event.type,
-        event.schemaVersion,
-        data,
-        metadata,
-        event.recordedAt,
-        event.chain?.hash ?? null,
-        event.chain?.prevHash ?? null,
-      );
-      // Parse back what was stored, so callers see exactly what a later read returns.
-      recorded.push({
-        id,
+  private async commit(batch: PendingAppend[]): Promise<void> {
+    const wire = batch.map(toWire);
+    let outcomes: WireOutcome[];
+    try {
+      outcomes = await this.writer.commit(wire);
+    } catch (error) {
+      for (const request of batch) request.reject(error);
+      return;
+    }
+    const committed: RecordedEvent[] = [];
+    batch.forEach((request, i) => {
+      const outcome = outcomes[i];
+      if (!outcome.ok) {
+        request.reject(new WrongExpectedRevisionError(request.stream, request.expectedRevision, outcome.actual));
+        return;
+      }
+      const events = wire[i].events.map((event, j): RecordedEvent => ({
+        id: event.id,
         type: event.type,
         schemaVersion: event.schemaVersion,
-        data: JSON.parse(data),
-        metadata: JSON.parse(metadata),
+        // Parsed back from what was stored, so callers see exactly what a later read returns.
+        data: JSON.parse(event.data),
+        metadata: JSON.parse(event.metadata),
         recordedAt: event.recordedAt,
-        stream,
-        revision,
-        position: BigInt(lastInsertRowid),
-        chain: event.chain ? { hash: event.chain.hash, prevHash: event.chain.prevHash } : null,
-      });
-    }
-    const last = recorded[recorded.length - 1];
-    return { nextRevision: last.revision, position: last.position, events: recorded };
+        stream: request.stream,
+        revision: outcome.revision - BigInt(wire[i].events.length - 1 - j),
+        position: outcome.positions[j],
+        chain: event.hash === null || event.prevHash === null ? null : { hash: event.hash, prevHash: event.prevHash },
+      }));
+      committed.push(...events);
+      const last = events[events.length - 1];
+      request.resolve({ nextRevision: last.revision, position: last.position, events });
+    });
+    this.changes.emit('appended', committed);
   }
 
   private currentRevision(stream: string): bigint | null {
@@ -290,10 +281,6 @@ export class SqliteLedger implements Ledger {
   private prepare() {
     const safe = (sql: string) => this.db.prepare(sql).safeIntegers(true);
     return {
-      insert: this.db.prepare(
-        `INSERT INTO events (event_id, stream, revision, type, schema_version, data, metadata, recorded_at, hash, prev_hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
       streamRevision: safe(`SELECT MAX(revision) AS revision FROM events WHERE stream = ?`),
       readStreamForwards: safe(`SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`),
       readStreamBackwards: safe(`SELECT * FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`),
@@ -303,17 +290,21 @@ export class SqliteLedger implements Ledger {
   }
 }
 
-function revisionMatches(expected: ExpectedRevision, current: bigint | null): boolean {
-  switch (expected) {
-    case 'any':
-      return true;
-    case 'no_stream':
-      return current === null;
-    case 'stream_exists':
-      return current !== null;
-    default:
-      return current === expected;
-  }
+function toWire({ stream, events, expectedRevision }: PendingAppend): WireAppend {
+  return {
+    stream,
+    expectedRevision,
+    events: events.map((event) => ({
+      id: event.id ?? randomUUID(),
+      type: event.type,
+      schemaVersion: event.schemaVersion,
+      data: JSON.stringify(event.data),
+      metadata: JSON.stringify(event.metadata),
+      recordedAt: event.recordedAt,
+      hash: event.chain?.hash ?? null,
+      prevHash: event.chain?.prevHash ?? null,
+    })),
+  };
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {

@@ -107,10 +107,10 @@ class MemoryCollection implements ReadCollection<ReadDocument> {
   }
 
   private match(filter: Filter, limit: number): ReadDocument[] {
-    const query = new Query(filter);
+    const test = compile(filter);
     const out: ReadDocument[] = [];
     for (const doc of this.candidates(filter)) {
-      if (query.test(doc)) {
+      if (test(doc)) {
         out.push(doc);
         if (out.length >= limit) break;
       }
@@ -134,6 +134,23 @@ class MemoryCollection implements ReadCollection<ReadDocument> {
     }
     return this.docs.values();
   }
+}
+
+/**
+ * A filter of plain equalities (the common case: by id, by month and market) is tested directly,
+ * with MongoDB's semantics for array fields (equal to any element); anything else goes to mingo.
+ */
+function compile(filter: Filter): (doc: ReadDocument) => boolean {
+  const entries = Object.entries(filter);
+  if (entries.every(([key, value]) => !key.startsWith('$') && !key.includes('.') && isScalar(value))) {
+    return (doc) =>
+      entries.every(([key, expected]) => {
+        const actual = valueAt(doc, key);
+        return Array.isArray(actual) ? actual.includes(expected) : actual === expected;
+      });
+  }
+  const query = new Query(filter);
+  return (doc) => query.test(doc);
 }
 
 function addToIndex(index: Index, doc: ReadDocument): void {
