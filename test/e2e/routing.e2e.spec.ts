@@ -169,6 +169,24 @@ describe('routing: furthest behind pace, exclusively', () => {
     void hou;
   });
 
+  it('resolves a lead without a marketId to the market covering its property, the most specific ZIP prefix first', async () => {
+    const state = 'OK';
+    const wholeState = await givenMarket({ states: [state] });
+    const tulsa = await givenMarket({ states: [state], zipPrefixes: ['741'] });
+    const [statewide, local] = [await givenOfficer([state]), await givenOfficer([state])];
+    await givenAllocation(statewide, wholeState, { leads: 10 });
+    await givenAllocation(local, tulsa, { leads: 10 });
+
+    const inTulsa = await routeNewLead(null, { property: { state, zip: '74103' } });
+    expect(inTulsa.status).toBe(200);
+    expect(inTulsa.body).toMatchObject({ officerId: local, decision: { marketId: tulsa } });
+    const inOklahomaCity = await routeNewLead(null, { property: { state, zip: '73102' } });
+    expect(inOklahomaCity.body).toMatchObject({ officerId: statewide, decision: { marketId: wholeState } });
+    const nowhere = await routeNewLead(null, { property: { state: 'VT', zip: '05401' } });
+    expect(nowhere.status).toBe(422);
+    expect(nowhere.body.code).toBe('NO_MARKET');
+  });
+
   // --- helpers -------------------------------------------------------------------------------
 
   async function setClock(now: string) {
@@ -184,11 +202,11 @@ describe('routing: furthest behind pace, exclusively', () => {
     return marketId;
   }
 
-  async function givenOfficer() {
+  async function givenOfficer(licensedStates = ['TX']) {
     const officerId = `lo-${digits(8)}`;
     await api.http
       .put(`/v1/officers/${officerId}`)
-      .send({ name: `Officer ${officerId}`, nmlsId: digits(7), licensedStates: ['TX'], active: true })
+      .send({ name: `Officer ${officerId}`, nmlsId: digits(7), licensedStates, active: true })
       .expect((res) => expect([200, 201]).toContain(res.status));
     return officerId;
   }
@@ -200,14 +218,14 @@ describe('routing: furthest behind pace, exclusively', () => {
       .expect((res) => expect([200, 201]).toContain(res.status));
   }
 
-  async function givenScoredLead(marketId: string, overrides: Record<string, unknown> = {}) {
+  async function givenScoredLead(marketId: string | null, overrides: Record<string, unknown> = {}) {
     const borrower = { firstName: 'Sam', lastName: 'Lee', phone: `+1214555${digits(4)}`, email: `sam.${randomUUID()}@example.com` };
-    const created = await api.http.post('/v1/leads').send(aLeadBody({ marketId, borrower, ...overrides })).expect(201);
+    const created = await api.http.post('/v1/leads').send(aLeadBody({ ...(marketId && { marketId }), borrower, ...overrides })).expect(201);
     await api.http.post(`/v1/leads/${created.body.leadId}/score`).send({ score: 80 }).expect(200);
     return created.body.leadId as string;
   }
 
-  async function routeNewLead(marketId: string, overrides: Record<string, unknown> = {}) {
+  async function routeNewLead(marketId: string | null, overrides: Record<string, unknown> = {}) {
     const leadId = await givenScoredLead(marketId, overrides);
     const response = await api.http.post(`/v1/leads/${leadId}/route`).send({});
     return Object.assign(response, { leadId });

@@ -54,6 +54,17 @@ export function describeReadStoreContract(adapterName: string, open: () => Promi
       expect(await docs.findOne({ month: '2026-12', marketId: 'dfw' })).toEqual(expect.objectContaining({ _id: '4' }));
     });
 
+    it('finds by one element of an indexed array field (multikey), before and after a change', async () => {
+      const { collection, projection } = names();
+      await store.ensureIndexes(collection, [['tags']]);
+      await store.commit(projection, [change(collection, aDoc('t1', { tags: ['TX', 'OK'] })), change(collection, aDoc('t2', { tags: ['TX'] }))], 1n);
+      const docs = store.collection<Doc>(collection);
+      expect(ids(await docs.find({ tags: 'TX' }, { sort: { _id: 1 } }))).toEqual(['t1', 't2']);
+      expect(ids(await docs.find({ tags: 'OK' }))).toEqual(['t1']);
+      await store.commit(projection, [change(collection, aDoc('t1', { tags: ['OK'] }))], 2n);
+      expect(ids(await docs.find({ tags: 'TX' }))).toEqual(['t2']);
+    });
+
     it('keeps index lookups right after documents move between index keys', async () => {
       const { collection, projection } = names();
       await store.ensureIndexes(collection, [['month', 'marketId']]);

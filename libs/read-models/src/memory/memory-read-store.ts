@@ -154,17 +154,30 @@ function compile(filter: Filter): (doc: ReadDocument) => boolean {
 }
 
 function addToIndex(index: Index, doc: ReadDocument): void {
-  const key = indexKey(index.fields.map((field) => valueAt(doc, field)));
-  let ids = index.entries.get(key);
-  if (!ids) index.entries.set(key, (ids = new Set()));
-  ids.add(doc._id);
+  for (const key of indexKeysOf(index, doc)) {
+    let ids = index.entries.get(key);
+    if (!ids) index.entries.set(key, (ids = new Set()));
+    ids.add(doc._id);
+  }
 }
 
 function removeFromIndex(index: Index, doc: ReadDocument): void {
-  const key = indexKey(index.fields.map((field) => valueAt(doc, field)));
-  const ids = index.entries.get(key);
-  ids?.delete(doc._id);
-  if (ids?.size === 0) index.entries.delete(key);
+  for (const key of indexKeysOf(index, doc)) {
+    const ids = index.entries.get(key);
+    ids?.delete(doc._id);
+    if (ids?.size === 0) index.entries.delete(key);
+  }
+}
+
+/** Like a MongoDB multikey index: an array field is indexed under each of its elements. */
+function indexKeysOf(index: Index, doc: ReadDocument): string[] {
+  let combinations: unknown[][] = [[]];
+  for (const field of index.fields) {
+    const value = valueAt(doc, field);
+    const values = Array.isArray(value) ? (value.length > 0 ? [...new Set(value)] : [undefined]) : [value];
+    combinations = combinations.flatMap((prefix) => values.map((one) => [...prefix, one]));
+  }
+  return combinations.map(indexKey);
 }
 
 const indexKey = (values: unknown[]) => JSON.stringify(values);
