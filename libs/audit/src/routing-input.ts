@@ -73,7 +73,9 @@ export function automaticRoutingInput(args: {
   failedOfficerIds: string[];
   market: Pick<MarketDoc, 'marketId' | 'timeZone' | 'paceTolerance'>;
   at: string;
-  /** The market-month's allocations (see `routingMonth`). */
+  /** `routingMonth(market, at)` (callers that decide often may cache it). */
+  month: string;
+  /** The market-month's allocations. */
   allocations: AllocationPaceDoc[];
   officers: Map<string, Pick<OfficerDoc, 'active' | 'licensedStates'>>;
   repeatBorrower: RepeatBorrower | null;
@@ -82,7 +84,7 @@ export function automaticRoutingInput(args: {
   return {
     at,
     marketId: market.marketId,
-    month: routingMonth(market, at),
+    month: args.month,
     paceTolerance: market.paceTolerance,
     lead: {
       leadId: lead.leadId,

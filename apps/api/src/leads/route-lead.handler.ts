@@ -1,7 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import {
-  AllocationStanding,
   LeadCreatedV1,
   leadDecider,
   LeadState,
@@ -21,11 +20,9 @@ import { EventStreamWriter, StreamWriteResult } from '../ledger/event-stream-wri
 import { LEDGER } from '../ledger/ledger.tokens';
 import { MarketLocks } from '../read-models/market-locks';
 import { ReadModels } from '../read-models/read-models';
+import { allocationStandings, DEFAULT_DEDUPE_WINDOW_DAYS, repeatBorrowerOf, resolveMarket } from '@lead-ledger/audit/routing-input';
 import { foldLead } from './fold-lead';
 
-const DAY_MS = 86_400_000;
-/** The repeat-borrower window for an override of a lead that no market covers. */
-const DEFAULT_DEDUPE_WINDOW_DAYS = 30;
 
 /** Route a lead: automatically by rule v1 (`override` null), or to the officer an operator names. */
 export class RouteLeadCommand extends Command<StreamWriteResult> {
@@ -79,20 +76,7 @@ export class RouteLeadHandler implements ICommandHandler<RouteLeadCommand> {
     const month = monthOf(at, market.timeZone);
     const allocations = await this.readModels.allocationsIn(market.marketId, month);
     const officers = new Map((await this.readModels.officers(allocations.map((a) => a.officerId))).map((o) => [o.officerId, o]));
-    const standings: AllocationStanding[] = allocations.map((allocation) => {
-      const officer = officers.get(allocation.officerId);
-      return {
-        officerId: allocation.officerId,
-        leads: allocation.leads,
-        window: { activeFrom: allocation.activeFrom, activeTo: allocation.monthWindow.to, pauses: allocation.pauses },
-        cancelled: allocation.cancelled,
-        filters: allocation.filters,
-        assigned: allocation.assigned,
-        credited: allocation.credited,
-        lastDeliveredAt: allocation.lastDeliveredAt,
-        officer: { active: officer?.active ?? false, licensedStates: officer?.licensedStates ?? [] },
-      };
-    });
+    const standings = allocationStandings(allocations, officers);
     return {
       type: 'RouteLeadAutomatically',
       data: { leadId: state.lead!.leadId },
@@ -131,29 +115,13 @@ export class RouteLeadHandler implements ICommandHandler<RouteLeadCommand> {
 
   /** The most recent live route of the same borrower (phone or email) inside the window, if any. */
   private async repeatBorrower(state: LeadState, windowDays: number, at: string): Promise<RepeatBorrower | null> {
-    const since = Date.parse(at) - windowDays * DAY_MS;
-    const routes = (await this.readModels.borrowerRoutes(state.lead!.borrowerKeys))
-      .flatMap((doc) => doc.routes)
-      .filter((route) => route.active && route.leadId !== state.lead!.leadId && Date.parse(route.routedAt) >= since)
-      .sort((a, b) => Date.parse(b.routedAt) - Date.parse(a.routedAt));
-    const latest = routes[0];
-    return latest ? { leadId: latest.leadId, officerId: latest.officerId, routedAt: latest.routedAt } : null;
+    return repeatBorrowerOf(await this.readModels.borrowerRoutes(state.lead!.borrowerKeys), state.lead!.leadId, windowDays, at);
   }
 
-  /**
-   * The market a lead belongs to: the one it names, else the one covering its property. A market
-   * with ZIP prefixes is more specific than a whole-state one; the longest matching prefix wins.
-   */
+  /** The market a lead belongs to (libs/audit routing-input: the verifier resolves it the same way). */
   private async marketOf(lead: LeadCreatedV1): Promise<MarketDoc | null> {
-    if (lead.marketId) return this.readModels.market(lead.marketId);
-    let best: { market: MarketDoc; specificity: number } | null = null;
-    for (const market of await this.readModels.marketsInState(lead.property.state)) {
-      const prefixes = market.zipPrefixes ?? [];
-      const matching = prefixes.filter((prefix) => lead.property.zip.startsWith(prefix));
-      if (prefixes.length > 0 && matching.length === 0) continue;
-      const specificity = Math.max(0, ...matching.map((prefix) => prefix.length));
-      if (best === null || specificity > best.specificity) best = { market, specificity };
-    }
-    return best?.market ?? null;
+    const named = lead.marketId ? await this.readModels.market(lead.marketId) : null;
+    const inState = lead.marketId ? [] : await this.readModels.marketsInState(lead.property.state);
+    return resolveMarket(lead, { byId: () => named, inState: () => inState });
   }
 }
