@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { availableParallelism } from 'node:os';
+import { runExport } from './commands/export.command';
+import { runReplay } from './commands/replay.command';
 import { runVerify } from './commands/verify.command';
 
 export const EXIT_OK = 0;
@@ -31,6 +33,34 @@ export function buildProgram(): Command {
     .addOption(new Option('--max-listed <n>', 'list at most this many violations, notices and overrides (counts stay complete)').argParser(nonNegativeInt('--max-listed')).default(1000))
     .action(async (options) => {
       process.exitCode = await runVerify(options);
+    });
+  program
+    .command('export')
+    .description('Export leads (and their events) as NDJSON or CSV, recorded in the ledger as a CLI export.')
+    .addOption(new Option('--ledger-url <url>', 'sqlite:<path>, esdb://… (default: $LEDGER_URL, else sqlite:<data-dir>/ledger.db)'))
+    .addOption(new Option('--data-dir <dir>', 'where the embedded ledger lives (default: $DATA_DIR, else ./data)'))
+    .option('--from <time>', 'leads created at or after (ISO time with zone, or YYYY-MM-DD)')
+    .option('--to <time>', 'leads created before')
+    .option('--officer <officerId>', 'leads held by this officer')
+    .option('--market <marketId>', 'leads in this market')
+    .option('--status <status>', 'new, scored, routed, delivered or credited')
+    .option('--format <format>', 'ndjson or csv', 'ndjson')
+    .option('--include <include>', 'events (one row per event) or summary (one row per lead)', 'events')
+    .option('--redact', 'mask borrower phone, email, names and IP', false)
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action(async (options) => {
+      process.exitCode = await runExport(options);
+    });
+
+  program
+    .command('replay')
+    .description('Rebuild every read model from the ledger (position 0 to head) and report what was built.')
+    .addOption(new Option('--ledger-url <url>', 'sqlite:<path>, esdb://… (default: $LEDGER_URL, else sqlite:<data-dir>/ledger.db)'))
+    .addOption(new Option('--data-dir <dir>', 'where the embedded ledger lives (default: $DATA_DIR, else ./data)'))
+    .option('--json', 'print the result as JSON', false)
+    .option('--no-progress', 'no progress bar')
+    .action(async (options) => {
+      process.exitCode = await runReplay(options);
     });
   return program;
 }
