@@ -47,6 +47,8 @@ export interface ExportMeasurement {
   /** RSS at 10 %, 20 %, … 100 % of the rows. */
   rssByTenthMiB: number[];
   startupSeconds?: number;
+  /** Node flags the measuring process ran with (set by run-exports.ts). */
+  nodeFlags?: string[];
 }
 
 export interface RebuildMeasurement {
@@ -59,6 +61,7 @@ export interface RebuildMeasurement {
   maxRssMiB: number;
   rssByTenthMiB: number[];
   heapUsedAfterMiB: number;
+  nodeFlags?: string[];
 }
 
 const rss = () => process.memoryUsage.rss() / MiB;

@@ -19,6 +19,7 @@ import { describeMachine } from '../machine';
 import { writeSection } from '../report-sections';
 import { REPO_ROOT } from '../support';
 import { compileForBench } from './compile';
+import { NO_PRETENURING } from './constants';
 import { GeneratedLedger, generateLedger } from './generate';
 import type { ExportMeasurement, RebuildMeasurement } from './measure-child';
 import { renderExportsSection } from './render';
@@ -28,6 +29,8 @@ export interface SizeResults {
   ledger: GeneratedLedger & { fileMiB: number };
   exports: ExportMeasurement[];
   rebuild: RebuildMeasurement;
+  /** The same rebuild under `node --no-allocation-site-pretenuring`. */
+  rebuildNoPretenuring: RebuildMeasurement;
 }
 
 export interface ExportBenchResults {
@@ -39,12 +42,13 @@ export interface ExportBenchResults {
   sizes: SizeResults[];
 }
 
-const EXPORT_MODES: Array<{ kind: 'export-scan' | 'export-http'; format: string; include: string; redact: boolean }> = [
-  { kind: 'export-scan', format: 'ndjson', include: 'events', redact: false },
-  { kind: 'export-scan', format: 'csv', include: 'events', redact: false },
-  { kind: 'export-scan', format: 'csv', include: 'events', redact: true },
-  { kind: 'export-scan', format: 'ndjson', include: 'summary', redact: false },
-  { kind: 'export-http', format: 'ndjson', include: 'events', redact: false },
+const EXPORT_MODES: Array<{ kind: 'export-scan' | 'export-http'; format: string; include: string; redact: boolean; nodeFlags: string[] }> = [
+  { kind: 'export-scan', format: 'ndjson', include: 'events', redact: false, nodeFlags: [] },
+  { kind: 'export-scan', format: 'csv', include: 'events', redact: false, nodeFlags: [] },
+  { kind: 'export-scan', format: 'csv', include: 'events', redact: true, nodeFlags: [] },
+  { kind: 'export-scan', format: 'ndjson', include: 'summary', redact: false, nodeFlags: [] },
+  { kind: 'export-http', format: 'ndjson', include: 'events', redact: false, nodeFlags: [] },
+  { kind: 'export-http', format: 'ndjson', include: 'events', redact: false, nodeFlags: [NO_PRETENURING] },
 ];
 
 async function main(): Promise<void> {
@@ -74,19 +78,23 @@ async function main(): Promise<void> {
       const exports: ExportMeasurement[] = [];
       for (const mode of EXPORT_MODES) {
         if (mode.kind === 'export-http' && !withHttp) continue;
-        log(`  ${mode.kind} ${mode.format} ${mode.include}${mode.redact ? ' redacted' : ''}…`);
+        log(`  ${mode.kind} ${mode.format} ${mode.include}${mode.redact ? ' redacted' : ''} ${mode.nodeFlags.join(' ')}…`);
         const sink = join(dataDir, `out.${mode.format}`);
         const target = mode.kind === 'export-http' ? dataDir : ledgerPath;
         const extra = mode.kind === 'export-http' ? [] : [sink];
-        const result = await child<ExportMeasurement>(compiled, [mode.kind, target, join(dataDir, 'result.json'), mode.format, mode.include, String(mode.redact), ...extra]);
+        const result = await child<ExportMeasurement>(compiled, [mode.kind, target, join(dataDir, 'result.json'), mode.format, mode.include, String(mode.redact), ...extra], mode.nodeFlags);
         rmSync(sink, { force: true });
         log(`    ${Math.round(result.rowsPerSecond).toLocaleString('en-US')} rows/s, ${result.mibPerSecond.toFixed(1)} MiB/s, peak RSS ${result.peakRssDuringMiB.toFixed(0)} MiB`);
         exports.push(result);
       }
-      log('  rebuild…');
-      const rebuild = await child<RebuildMeasurement>(compiled, ['rebuild', ledgerPath, join(dataDir, 'result.json')]);
-      log(`    ${Math.round(rebuild.eventsPerSecond).toLocaleString('en-US')} events/s, peak RSS ${rebuild.maxRssMiB.toFixed(0)} MiB`);
-      results.push({ leads, ledger, exports, rebuild });
+      const rebuilds: RebuildMeasurement[] = [];
+      for (const nodeFlags of [[], [NO_PRETENURING]]) {
+        log(`  rebuild ${nodeFlags.join(' ')}…`);
+        const rebuild = await child<RebuildMeasurement>(compiled, ['rebuild', ledgerPath, join(dataDir, 'result.json')], nodeFlags);
+        log(`    ${Math.round(rebuild.eventsPerSecond).toLocaleString('en-US')} events/s, peak RSS ${rebuild.maxRssMiB.toFixed(0)} MiB`);
+        rebuilds.push(rebuild);
+      }
+      results.push({ leads, ledger, exports, rebuild: rebuilds[0], rebuildNoPretenuring: rebuilds[1] });
       rmSync(dataDir, { recursive: true, force: true });
     }
   } finally {
@@ -105,14 +113,14 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${markdown}\n`);
 }
 
-function child<T>(script: string, args: string[]): Promise<T> {
+function child<T>(script: string, args: string[], nodeFlags: string[] = []): Promise<T> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--expose-gc', script, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    const proc = spawn(process.execPath, ['--expose-gc', ...nodeFlags, script, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
     proc.on('error', reject);
     proc.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`measurement ${args[0]} exited with ${code}`));
       try {
-        resolve(JSON.parse(readFileSync(args[2], 'utf8')) as T);
+        resolve({ ...(JSON.parse(readFileSync(args[2], 'utf8')) as T), nodeFlags });
       } catch (error) {
         reject(error);
       }

@@ -54,7 +54,9 @@ export class ExportsController {
       // while a 503 can still be answered.
       await this.readModels.waitFor(exported.position);
     } catch (error) {
-      await exported.abort('the read models did not catch up with the ledger in time');
+      await exported
+        .abort('the read models did not catch up with the ledger in time')
+        .catch((abortError: unknown) => this.logger.warn(`export ${exported.exportId} could not be recorded as aborted: ${(abortError as Error).message}`));
       throw error;
     }
     const body = new PassThrough();

@@ -117,13 +117,18 @@ function problemsOf(errors: ValidationError[]): ExportRequestProblem[] {
 
 /** `2026-11-01` → `2026-11-01T00:00:00.000Z`; a zoned time → the same instant in UTC. */
 export function normaliseTime(value: string): string {
-  return new Date(/T/.test(value) ? value : `${value}T00:00:00Z`).toISOString();
+  return new Date(asInstant(value)).toISOString();
+}
+
+/** A bare date is UTC midnight. */
+function asInstant(value: string): string {
+  return value.includes('T') ? value : `${value}T00:00:00Z`;
 }
 
 /** Parses (no hour 25) and names a day that exists (no 2026-02-30, no month 13). */
 function isRealTime(value: unknown): boolean {
   if (typeof value !== 'string' || !ZONED_TIME_OR_DATE.test(value)) return true; // reported by @Matches
-  if (Number.isNaN(Date.parse(normaliseTimeOrNaN(value)))) return false;
+  if (Number.isNaN(Date.parse(asInstant(value)))) return false;
   const [y, m, d] = value.slice(0, 10).split('-').map(Number);
   const day = new Date(Date.UTC(y, m - 1, d));
   return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
@@ -154,14 +159,10 @@ function IsAfter(other: string, options?: ValidationOptions) {
           const start = (args.object as Record<string, unknown>)[other];
           if (typeof value !== 'string' || typeof start !== 'string') return true;
           if (!ZONED_TIME_OR_DATE.test(value) || !ZONED_TIME_OR_DATE.test(start)) return true;
-          const a = Date.parse(normaliseTimeOrNaN(start));
-          const b = Date.parse(normaliseTimeOrNaN(value));
+          const a = Date.parse(asInstant(start));
+          const b = Date.parse(asInstant(value));
           return Number.isNaN(a) || Number.isNaN(b) || b > a;
         },
       },
     });
-}
-
-function normaliseTimeOrNaN(value: string): string {
-  return /T/.test(value) ? value : `${value}T00:00:00Z`;
 }

@@ -75,10 +75,12 @@ export async function* candidatesFromReadModel(readModel: LeadsReadModel, filter
   // Read after the query: if the model was at the snapshot then, every document was as of it.
   const checkpoint = await readModel.store.checkpoint(leadsProjection.name);
   const changedSince = checkpoint !== null && checkpoint > asOf ? await collection.find({ ...range, lastPosition: { $gt: snapshot } }) : [];
-  const byId = new Map<string, LeadDoc>();
-  for (const doc of [...matching, ...changedSince]) if (doc.createdPosition <= snapshot) byId.set(doc._id, doc);
-  const ordered = [...byId.values()].sort((a, b) => a.createdPosition - b.createdPosition);
-  byId.clear();
+  if (changedSince.length > 0) {
+    const seen = new Set(matching.map((doc) => doc._id));
+    for (const doc of changedSince) if (!seen.has(doc._id)) matching.push(doc);
+  }
+  const ordered = matching.filter((doc) => doc.createdPosition <= snapshot).sort((a, b) => a.createdPosition - b.createdPosition);
+  matching.length = 0;
   for (const doc of ordered) yield { leadId: doc.leadId };
 }
 
