@@ -22,8 +22,18 @@ const moduleNameMapper = {
   '^@lead-ledger/audit/(.*)$': '<rootDir>/libs/audit/src/$1',
   '^@lead-ledger/projections$': '<rootDir>/projections',
   '^@lead-ledger/projections/(.*)$': '<rootDir>/projections/$1',
+  '^@lead-ledger/pii$': '<rootDir>/libs/pii/src',
+  '^@lead-ledger/pii/(.*)$': '<rootDir>/libs/pii/src/$1',
 };
-const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' };
+// @fastify/static (Swagger UI assets) requires content-disposition 3, which is ESM only: Node loads it
+// (require(esm)), jest does not, so jest compiles that one package to CommonJS.
+const ESM_ONLY = '/node_modules/(.+/)?content-disposition/.+\\.js$';
+const common = {
+  transform: { '^.+\\.ts$': swc, [ESM_ONLY]: swc },
+  transformIgnorePatterns: ['/node_modules/(?!(.+/)?content-disposition/)'],
+  moduleNameMapper,
+  testEnvironment: 'node',
+};
 
 module.exports = {
   projects: [

@@ -4,8 +4,9 @@ import { ReadDocument, ReadStore } from '@lead-ledger/read-models/read-store.por
 type Doc = ReadDocument & { month: string; marketId: string; officerId: string; leads: number; tags: string[]; nested: { n: number } };
 
 /**
- * The contract every read-store adapter passes (embedded memory store now; MongoDB later). Each
- * test uses its own collection name, so the suite can run against a shared real server.
+ * The contract every read-store adapter passes (the embedded memory store, and MongoDB through the
+ * wire stand-in or a real server). Each test uses its own collection and projection names, so the
+ * suite can run against a shared real server.
  */
 export function describeReadStoreContract(adapterName: string, open: () => Promise<{ store: ReadStore; dispose: () => Promise<void> }>) {
   describe(`Read-store contract: ${adapterName}`, () => {
@@ -85,6 +86,108 @@ export function describeReadStoreContract(adapterName: string, open: () => Promi
         // frozen results are fine too
       }
       expect((await store.collection<Doc>(collection).findOne({ _id: 'c' }))!.leads).toBe(3);
+    });
+
+    it('ignores a replayed older batch: a document keeps the state of the later position (numeric order)', async () => {
+      const { collection, projection } = names();
+      await store.commit(projection, [change(collection, aDoc('a', { _position: '10', leads: 10 }))], 10n);
+      // '9' > '10' as strings: the guard must compare positions as numbers.
+      await store.commit(projection, [change(collection, aDoc('a', { _position: '9', leads: 9 })), change(collection, aDoc('b', { _position: '9' }))], 9n);
+      expect(await store.collection<Doc>(collection).findOne({ _id: 'a' })).toEqual(aDoc('a', { _position: '10', leads: 10 }));
+      expect(ids(await store.collection<Doc>(collection).find({}, { sort: { _id: 1 } }))).toEqual(['a', 'b']);
+      expect(await store.checkpoint(projection)).toBe(10n);
+    });
+
+    it('leaves the store unchanged when the same batch is committed twice', async () => {
+      const { collection, projection } = names();
+      await store.commit(projection, [change(collection, aDoc('gone', { _position: '1' }))], 1n);
+      const batch = [
+        change(collection, aDoc('x', { _position: '3', leads: 3, tags: ['p', 'q'] })),
+        change(collection, aDoc('y', { _position: '4', nested: { n: 4 } })),
+        { collection, id: 'gone', doc: null },
+      ];
+      await store.commit(projection, batch, 4n);
+      const once = { docs: await store.collection<Doc>(collection).find({}, { sort: { _id: 1 } }), count: await store.collection<Doc>(collection).count({}) };
+      await store.commit(projection, batch, 4n);
+      expect(await store.collection<Doc>(collection).find({}, { sort: { _id: 1 } })).toEqual(once.docs);
+      expect(await store.collection<Doc>(collection).count({})).toBe(once.count);
+      expect(once.count).toBe(2);
+      expect(await store.checkpoint(projection)).toBe(4n);
+    });
+
+    it('never moves a checkpoint backwards, including positions beyond 2^53 and across digit lengths', async () => {
+      const { projection } = names();
+      await store.commit(projection, [], 10n);
+      await store.commit(projection, [], 9n);
+      expect(await store.checkpoint(projection)).toBe(10n);
+      await store.commit(projection, [], 11n);
+      expect(await store.checkpoint(projection)).toBe(11n);
+      await store.commit(projection, [], 9_223_372_036_854_775_808n);
+      await store.commit(projection, [], 9_007_199_254_740_993n);
+      expect(await store.checkpoint(projection)).toBe(9_223_372_036_854_775_808n);
+      await store.commit(projection, [], 10_000_000_000_000_000_000n);
+      expect(await store.checkpoint(projection)).toBe(10_000_000_000_000_000_000n);
+    });
+
+    it('commits a large batch (5,000 documents) and reads all of it back, by index, sorted and limited', async () => {
+      const { collection, projection } = names();
+      await store.ensureIndexes(collection, [['month', 'marketId'], ['officerId', 'month']]);
+      const docs = Array.from({ length: 5000 }, (_, i) =>
+        aDoc(`lead-${String(i).padStart(4, '0')}`, { _position: String(i + 1), marketId: `m${i % 10}`, officerId: `lo-${i % 50}`, leads: i, month: i % 2 === 0 ? '2026-11' : '2026-12' }),
+      );
+      await store.commit(projection, docs.map((doc) => change(collection, doc)), 5000n);
+      const all = store.collection<Doc>(collection);
+      expect(await store.checkpoint(projection)).toBe(5000n);
+      expect(await all.count({})).toBe(5000);
+      const everything = await all.find({}, { sort: { _id: 1 } });
+      expect(everything).toHaveLength(5000);
+      expect(everything[4999]).toEqual(docs[4999]);
+      // Even i: '2026-11'; i % 10 === 4 is always even.
+      expect(await all.count({ month: '2026-11', marketId: 'm4' })).toBe(500);
+      expect(await all.count({ month: '2026-12', marketId: 'm4' })).toBe(0);
+      expect(await all.count({ month: '2026-12', marketId: 'm5' })).toBe(500);
+      expect((await all.find({ officerId: 'lo-7', month: '2026-12' }, { sort: { leads: -1 }, limit: 3 })).map((doc) => doc.leads)).toEqual([4957, 4907, 4857]);
+    }, 120_000);
+
+    it('sorts and limits on indexed fields, ascending and descending, with a compound sort', async () => {
+      const { collection, projection } = names();
+      await store.ensureIndexes(collection, [['officerId', 'month']]);
+      const rows: Array<[string, string, string, number]> = [
+        ['s1', 'lo-a', '2026-09', 1],
+        ['s2', 'lo-a', '2026-11', 2],
+        ['s3', 'lo-a', '2026-10', 3],
+        ['s4', 'lo-b', '2026-11', 4],
+        ['s5', 'lo-a', '2026-12', 5],
+      ];
+      await store.commit(projection, rows.map(([id, officerId, month, leads]) => change(collection, aDoc(id, { officerId, month, leads }))), 1n);
+      const docs = store.collection<Doc>(collection);
+      expect(ids(await docs.find({ officerId: 'lo-a' }, { sort: { month: -1 }, limit: 2 }))).toEqual(['s5', 's2']);
+      expect(ids(await docs.find({ officerId: 'lo-a' }, { sort: { month: 1 }, limit: 3 }))).toEqual(['s1', 's3', 's2']);
+      expect(ids(await docs.find({}, { sort: { officerId: -1, month: 1 } }))).toEqual(['s4', 's1', 's3', 's2', 's5']);
+      expect(ids(await docs.find({ officerId: 'lo-a', month: { $gte: '2026-10' } }, { sort: { month: 1 }, limit: 10 }))).toEqual(['s3', 's2', 's5']);
+    });
+
+    it('deletes then re-creates a document, and a replayed older write does not bring a deleted one back', async () => {
+      const { collection, projection } = names();
+      const docs = store.collection<Doc>(collection);
+      await store.ensureIndexes(collection, [['marketId']]);
+      await store.commit(projection, [change(collection, aDoc('r', { _position: '1', marketId: 'dfw' })), change(collection, aDoc('k', { _position: '1', marketId: 'dfw' }))], 1n);
+      await store.commit(projection, [{ collection, id: 'r', doc: null }, { collection, id: 'k', doc: null }], 2n);
+      expect(await docs.findOne({ _id: 'r' })).toBeNull();
+      expect(await docs.find({ marketId: 'dfw' })).toEqual([]);
+      expect(await docs.count({})).toBe(0);
+
+      await store.commit(projection, [change(collection, aDoc('r', { _position: '3', marketId: 'hou', leads: 30 }))], 3n);
+      expect(await docs.findOne({ _id: 'r' })).toEqual(aDoc('r', { _position: '3', marketId: 'hou', leads: 30 }));
+      // Replays of the older batches: the delete of r (2) is older than its re-creation (3); the
+      // creation of k (1) is older than its delete (2). Neither changes anything.
+      await store.commit(projection, [{ collection, id: 'r', doc: null }, { collection, id: 'k', doc: null }], 2n);
+      await store.commit(projection, [change(collection, aDoc('r', { _position: '1', marketId: 'dfw' })), change(collection, aDoc('k', { _position: '1', marketId: 'dfw' }))], 1n);
+      expect(ids(await docs.find({}))).toEqual(['r']);
+      expect(await docs.findOne({ _id: 'k' })).toBeNull();
+      expect(await docs.find({ marketId: 'dfw' })).toEqual([]);
+      expect(await docs.count({ marketId: 'hou' })).toBe(1);
+      expect(await store.checkpoint(projection)).toBe(3n);
     });
 
     it('drops a projection: documents and checkpoint', async () => {

@@ -1,12 +1,12 @@
 import { BeforeApplicationShutdown, DynamicModule, Inject, Logger, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { Ledger } from '@lead-ledger/ledger/ledger.port';
 import { openLedger } from '@lead-ledger/ledger/ledger.factory';
-import { MemoryReadStore, Projector, ReadStore } from '@lead-ledger/read-models';
-import { ALL_PROJECTIONS } from '@lead-ledger/projections';
+import { Projector, ReadStore } from '@lead-ledger/read-models';
 import { AUDIT_CONTROLLERS, AUDIT_PROVIDERS } from './audit';
-import { ApiKeyGuard, ensureAdminKey } from './auth/api-keys';
+import { BORROWER_CONTROLLERS, BORROWER_PROVIDERS } from './borrowers';
+import { AuthModule } from './auth/auth.module';
 import { Clock, ManualClock, SystemClock } from './clock/clock';
 import { ClockController } from './clock/clock.controller';
 import { AppConfig } from './config/config';
@@ -18,9 +18,12 @@ import { IdempotencyIndex } from './ledger/idempotency-index';
 import { APP_CONFIG, LEDGER } from './ledger/ledger.tokens';
 import { LEAD_COMMAND_HANDLERS } from './leads';
 import { LeadsController } from './leads/leads.controller';
+import { Metrics } from './observability/metrics';
 import { MarketLocks } from './read-models/market-locks';
 import { READ_STORE, ReadModels } from './read-models/read-models';
+import { READ_MODEL_PROVIDERS } from './read-models/read-model.providers';
 import { REFERENCE_DATA_CONTROLLERS, REFERENCE_DATA_HANDLERS } from './reference-data';
+import { UI_CONTROLLERS } from './ui';
 
 /** Stops the ledger's followers first, then closes the read store and the ledger itself. */
 class LedgerLifecycle implements BeforeApplicationShutdown, OnApplicationShutdown {
@@ -46,25 +49,18 @@ export class AppModule {
       { provide: APP_CONFIG, useValue: config },
       {
         provide: LEDGER,
-        useFactory: async () => {
+        // Metrics (observability module): every append is timed for lead_ledger_ledger_append_duration_seconds.
+        inject: [Metrics],
+        useFactory: async (metrics: Metrics) => {
           const ledger = openLedger(config.ledger);
           await ledger.ping();
           new Logger('Ledger').log(config.ledger.kind === 'sqlite' ? `embedded ledger at ${config.ledger.path}` : 'EventStoreDB ledger');
-          return ledger;
+          return metrics.instrumentLedger(ledger);
         },
       },
       LedgerLifecycle,
-      // Embedded read models: in process, rebuilt from the ledger on every start.
-      { provide: READ_STORE, useFactory: () => new MemoryReadStore() },
-      {
-        provide: Projector,
-        inject: [LEDGER, READ_STORE],
-        useFactory: async (ledger: Ledger, store: ReadStore) => {
-          const projector = new Projector(ledger, store, ALL_PROJECTIONS);
-          await projector.start();
-          return projector;
-        },
-      },
+      // Read store (embedded, or MongoDB with MONGODB_URL), Projector and ProjectionStatus.
+      ...READ_MODEL_PROVIDERS,
       ReadModels,
       MarketLocks,
       {
@@ -89,17 +85,18 @@ export class AppModule {
           }
         : { provide: SystemClock, useValue: new SystemClock() },
       { provide: Clock, useExisting: manualClock ? ManualClock : SystemClock },
-      { provide: APP_GUARD, useFactory: () => new ApiKeyGuard([ensureAdminKey(config.dataDir)]) },
       { provide: APP_PIPE, useFactory: strictValidationPipe },
       { provide: APP_FILTER, useClass: ErrorResponseFilter },
       ...LEAD_COMMAND_HANDLERS,
       ...REFERENCE_DATA_HANDLERS,
       ...AUDIT_PROVIDERS,
+      // PII vault (master key, data-key store), disclosure by pii:read, erasure.
+      ...BORROWER_PROVIDERS,
     ];
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot()],
-      controllers: [LeadsController, ExportsController, ...REFERENCE_DATA_CONTROLLERS, ...(manualClock ? [ClockController] : []), ...AUDIT_CONTROLLERS],
+      imports: [CqrsModule.forRoot(), AuthModule.register(config)],
+      controllers: [LeadsController, ExportsController, ...REFERENCE_DATA_CONTROLLERS, ...(manualClock ? [ClockController] : []), ...AUDIT_CONTROLLERS, ...UI_CONTROLLERS, ...BORROWER_CONTROLLERS],
       providers,
     };
   }

@@ -1,7 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { availableParallelism } from 'node:os';
 import { runExport } from './commands/export.command';
+import { KNOWN_SCOPES, runKeysCreate } from './commands/keys.command';
 import { runReplay } from './commands/replay.command';
+import { addProjectionsCommand } from './commands/projections.command';
 import { runVerify } from './commands/verify.command';
 
 export const EXIT_OK = 0;
@@ -25,6 +27,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--data-dir <dir>', 'where the embedded ledger lives (default: $DATA_DIR, else ./data)'))
     .option('--json', 'print the report as JSON on stdout', false)
     .option('--no-progress', 'no progress bar (it is shown only when stderr is a terminal)')
+    .option('--pii', 'also check every sealed borrower envelope opens or was erased, with <data-dir>/pii-keys.db and the PII master key (contact details are never printed)', false)
     .addOption(
       new Option('--workers <n>', 'hash worker threads for the embedded ledger (0: hash on the main thread)')
         .argParser(nonNegativeInt('--workers'))
@@ -47,6 +50,7 @@ export function buildProgram(): Command {
     .option('--format <format>', 'ndjson or csv', 'ndjson')
     .option('--include <include>', 'events (one row per event) or summary (one row per lead)', 'events')
     .option('--redact', 'mask borrower phone, email, names and IP', false)
+    .option('--pii', 'show borrower contact details, opened with <data-dir>/pii-keys.db and the PII master key (PII_MASTER_KEY, PII_MASTER_KEY_FILE or <data-dir>/pii-master-key); default: redacted', false)
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action(async (options) => {
       process.exitCode = await runExport(options);
@@ -61,6 +65,19 @@ export function buildProgram(): Command {
     .option('--no-progress', 'no progress bar')
     .action(async (options) => {
       process.exitCode = await runReplay(options);
+    });
+  addProjectionsCommand(program);
+
+  program
+    .command('keys')
+    .description('Manage API keys')
+    .command('create')
+    .description('Make a new API key: prints its secret once, and the API_KEYS entry (id, sha256, scopes) for the service configuration.')
+    .requiredOption('--id <id>', 'the key id; events it writes record the actor key:<id>')
+    .requiredOption('--scopes <scopes>', `comma-separated scopes: ${KNOWN_SCOPES}`)
+    .option('--json', 'print {secret, entry} as JSON', false)
+    .action(async (options) => {
+      process.exitCode = await runKeysCreate(options);
     });
   return program;
 }

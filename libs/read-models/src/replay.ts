@@ -23,6 +23,8 @@ export interface RebuildOptions {
   onProgress?: (progress: RebuildProgress) => void;
   /** Stop early; the store is then left partly built (and says so in its checkpoints). */
   signal?: AbortSignal;
+  /** Events per committed batch (default 1000). */
+  batchSize?: number;
 }
 
 export interface RebuildResult {
@@ -40,7 +42,7 @@ export interface RebuildResult {
  * for document. Appends made during the rebuild are left out; a Projector started afterwards on
  * the same store continues from the checkpoints and picks them up.
  */
-export async function rebuildReadModels({ ledger, store, projections, onProgress, signal }: RebuildOptions): Promise<RebuildResult> {
+export async function rebuildReadModels({ ledger, store, projections, onProgress, signal, batchSize }: RebuildOptions): Promise<RebuildResult> {
   const started = performance.now();
   const head = await ledger.headPosition();
   for (const projection of projections) await store.drop(projection.name, [projection.collection]);
@@ -48,8 +50,7 @@ export async function rebuildReadModels({ ledger, store, projections, onProgress
   let position: bigint | null = null;
   const report = () => onProgress?.({ events, position, head, ratio: head === null || head === 0n ? 1 : Number(position ?? 0n) / Number(head) });
   if (head !== null) {
-    // The projector reads pages through this view of the ledger: capped at `head`, counted, and
-    // with no live tail (its subscription ends at once), so `start()` returns once it is at head.
+    // The projector reads pages through this view of the ledger: capped at `head` and counted.
     const capped = new CappedLedger(ledger, head, (page) => {
       signal?.throwIfAborted();
       if (page.length > 0) {
@@ -59,9 +60,8 @@ export async function rebuildReadModels({ ledger, store, projections, onProgress
         position = page[page.length - 1].position;
       }
     });
-    const projector = new Projector(capped, store, projections);
-    await projector.start();
-    await projector.stop();
+    const projector = new Projector(capped, store, projections, { batchSize });
+    await projector.catchUpOnce();
   } else {
     for (const projection of projections) await store.ensureIndexes(projection.collection, projection.indexes);
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Ledger } from '@lead-ledger/ledger/ledger.port';
-import { Projector, ProjectionTimeoutError, ReadStore } from '@lead-ledger/read-models';
+import { ProjectionTimeoutError, ReadStore } from '@lead-ledger/read-models';
 import {
   AllocationPaceDoc,
   allocationPaceProjection,
@@ -13,18 +13,17 @@ import {
 } from '@lead-ledger/projections';
 import { ApiError } from '../http/api-error';
 import { LEDGER } from '../ledger/ledger.tokens';
+import { ProjectionStatus } from './projection-status';
+import { READ_STORE } from './read-store.token';
 
-export const READ_STORE = Symbol('READ_STORE');
-
-/** How long a decision waits for the read models to catch up before answering 503 (never a stale decision). */
-const READ_YOUR_WRITES_TIMEOUT_MS = 5000;
+export { READ_STORE } from './read-store.token';
 
 /** The queries the API makes of the read models. Each maps to one MongoDB query on an indexed field. */
 @Injectable()
 export class ReadModels {
   constructor(
     @Inject(READ_STORE) private readonly store: ReadStore,
-    private readonly projector: Projector,
+    private readonly status: ProjectionStatus,
     @Inject(LEDGER) private readonly ledger: Ledger,
   ) {}
 
@@ -62,9 +61,10 @@ export class ReadModels {
     if (head !== null) await this.waitFor(head);
   }
 
+  /** Waits up to PROJECTION_WAIT_MS, then answers 503: a decision is never made on stale read models. */
   async waitFor(position: bigint): Promise<void> {
     try {
-      await this.projector.waitFor(position, READ_YOUR_WRITES_TIMEOUT_MS);
+      await this.status.waitFor(position);
     } catch (error) {
       if (error instanceof ProjectionTimeoutError) {
         throw new ApiError(503, 'READ_MODELS_LAGGING', 'the read models are catching up with the ledger; retry shortly');

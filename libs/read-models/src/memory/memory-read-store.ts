@@ -27,9 +27,14 @@ export class MemoryReadStore implements ReadStore {
   }
 
   async commit(projection: string, changes: DocumentChange[], checkpoint: bigint): Promise<void> {
-    // Synchronous from here on: no reader can observe half a batch.
-    for (const change of changes) this.collectionNamed(change.collection).put(change.id, change.doc);
-    this.checkpoints.set(projection, checkpoint);
+    // Synchronous from here on: no reader can observe half a batch. Like the MongoDB store, a write
+    // older than what is stored is a no-op (a delete counts at the batch's checkpoint), and the
+    // checkpoint only moves forward, so replaying a batch changes nothing.
+    for (const change of changes) {
+      this.collectionNamed(change.collection).put(change.id, change.doc, change.doc ? BigInt(change.doc._position) : checkpoint);
+    }
+    const current = this.checkpoints.get(projection);
+    if (current === undefined || current <= checkpoint) this.checkpoints.set(projection, checkpoint);
   }
 
   async drop(projection: string, collections: string[]): Promise<void> {
@@ -53,6 +58,8 @@ export class MemoryReadStore implements ReadStore {
 
 class MemoryCollection implements ReadCollection<ReadDocument> {
   private readonly docs = new Map<string, ReadDocument>();
+  /** The position each deleted document was deleted at, so an older write cannot bring it back. */
+  private readonly deletedAt = new Map<string, bigint>();
   private readonly indexes: Index[] = [];
 
   addIndex(fields: string[]): void {
@@ -62,13 +69,17 @@ class MemoryCollection implements ReadCollection<ReadDocument> {
     this.indexes.push(index);
   }
 
-  put(id: string, doc: ReadDocument | null): void {
+  put(id: string, doc: ReadDocument | null, position: bigint): void {
     const previous = this.docs.get(id);
+    const storedPosition = previous ? BigInt(previous._position) : this.deletedAt.get(id);
+    if (storedPosition !== undefined && storedPosition > position) return;
     if (previous) for (const index of this.indexes) removeFromIndex(index, previous);
     if (doc === null) {
       this.docs.delete(id);
+      this.deletedAt.set(id, position);
       return;
     }
+    this.deletedAt.delete(id);
     // Stored frozen copies: a caller can never mutate the store by editing what a query returned.
     const stored = deepFreeze(structuredClone(doc));
     this.docs.set(id, stored);
@@ -77,6 +88,7 @@ class MemoryCollection implements ReadCollection<ReadDocument> {
 
   clear(): void {
     this.docs.clear();
+    this.deletedAt.clear();
     for (const index of this.indexes) index.entries.clear();
   }
 
