@@ -31,7 +31,9 @@ export function borrowerFor(n: number) {
 let borrowers = 0;
 /** The create body for the next lead (`aLeadBody()` with a fresh borrower). */
 export function nextCreateBody(): string {
-  return JSON.stringify({ ...LEAD_BODY, borrower: borrowerFor(borrowers++) });
+  // Consent captured just now: routing refuses consent older than CONSENT_MAX_AGE_DAYS, whatever the real date.
+  const consent = { ...LEAD_BODY.consent, capturedAt: new Date(Date.now() - 60_000).toISOString() };
+  return JSON.stringify({ ...LEAD_BODY, borrower: borrowerFor(borrowers++), consent });
 }
 
 /** The officer every bench lead is routed to; the API must know it (see OFFICER_PROFILE). */

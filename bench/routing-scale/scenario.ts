@@ -37,6 +37,7 @@ import {
 } from '@lead-ledger/domain';
 import { allocationDecider } from '@lead-ledger/domain/allocation/allocation.decider';
 import { marketDecider } from '@lead-ledger/domain/market/market.decider';
+import { BorrowerPseudonyms, masterKeyOf, newDataKey, seal } from '@lead-ledger/pii';
 import { officerDecider } from '@lead-ledger/domain/officer/officer.decider';
 import { EventMetadata } from '@lead-ledger/ledger/ledger.port';
 
@@ -275,6 +276,9 @@ function metadataOf(method: string, path: string, idempotencyKey?: string): Even
 function toHistory(events: Array<{ type: string; schemaVersion: number; data: object }>, at: string, metadata: EventMetadata): HistoryEvent[] {
   return events.map((event) => ({ type: event.type, schemaVersion: event.schemaVersion, data: event.data as Record<string, unknown>, recordedAt: at, metadata }));
 }
+
+const BENCH_DATA_KEY = newDataKey();
+const BENCH_PSEUDONYMS = new BorrowerPseudonyms(masterKeyOf(newDataKey()));
 
 export class HistoryGenerator {
   readonly counts: HistoryCounts = { leads: 0, unroutable: 0, deliveryFailures: 0, credits: 0, targetLeadsRouted: 0, events: 0, byType: {} };
@@ -549,6 +553,13 @@ export class HistoryGenerator {
     return ref ? market.allocations.get(ref.month)?.find((a) => a.officerId === ref.officerId) : undefined;
   }
 
+  /** LeadCreated v2 seals the contact details at the edge, as the API does (one bench-wide key stands in for the key store). */
+  private sealedBorrower(contact: ReturnType<HistoryGenerator['borrower']>, consentIp: string) {
+    const borrowerKeys = BENCH_PSEUDONYMS.keysOf(contact);
+    const borrowerRef = BENCH_PSEUDONYMS.refOf(borrowerKeys);
+    return { sealedBorrower: seal({ ...contact, consentIp }, BENCH_DATA_KEY, { keyId: 'dk_bench', borrowerRef }), borrowerKeys, borrowerRef };
+  }
+
   /** A new borrower: unique phone and email, so the repeat-borrower rule never fires by accident. */
   private borrower(market: MarketLive, random: Random) {
     const n = this.borrowerSeq++;
@@ -590,7 +601,7 @@ export class HistoryGenerator {
           // read store today: its index on the array field `states` never matches a scalar lookup.)
           marketId: market.spec.marketId,
           source: { campaign: pick(random, CAMPAIGNS), ...(vendor !== undefined ? { vendor } : {}) },
-          borrower: this.borrower(market, random),
+          ...this.sealedBorrower(this.borrower(market, random), `203.0.113.${Math.floor(random() * 250) + 1}`),
           property: { state: market.spec.state, zip: `${zip}${String(Math.floor(random() * 10 ** (5 - zip.length))).padStart(5 - zip.length, '0')}` },
           loan: {
             type: weighted<LoanType>(random, [['purchase', 50], ['refinance', 25], ['cash_out_refinance', 15], ['heloc', 7], ['reverse', 3]]),
@@ -598,7 +609,7 @@ export class HistoryGenerator {
             amount,
           },
           creditTier: weighted<CreditTier>(random, [['excellent', 25], ['good', 40], ['fair', 25], ['poor', 10]]),
-          consent: { tcpa: true, capturedAt: iso(arrival - between(random, 1, 30) * MIN), text: CONSENT_TEXT, ip: `203.0.113.${Math.floor(random() * 250) + 1}` },
+          consent: { tcpa: true, capturedAt: iso(arrival - between(random, 1, 30) * MIN), text: CONSENT_TEXT },
         },
         marketKnown: true,
         at: iso(arrival),
@@ -627,6 +638,7 @@ export class HistoryGenerator {
           type: 'RouteLeadAutomatically',
           data: { leadId },
           routing: { marketId: market.spec.marketId, month, paceTolerance: market.settings.paceTolerance, allocations: this.standings(market, month), repeatBorrower: null },
+          consentMaxAgeDays: 30,
           at: iso(at),
         },
         'POST',

@@ -3,7 +3,8 @@ import { Projection, ReadDocument } from '@lead-ledger/read-models';
 
 /**
  * One document per lead, for finding leads (bulk exports filter on officer, market, status and
- * creation time). No borrower data: the ledger holds that, and an export reads it from there.
+ * creation time). No borrower contact details: only the pseudonymous `borrowerRef`; the ledger
+ * holds the details, sealed, and a view opens them from there for a reader with `pii:read`.
  */
 export type LeadDoc = ReadDocument & {
   leadId: string;
@@ -18,6 +19,8 @@ export type LeadDoc = ReadDocument & {
   /** As the lead's own decider folds it: new, scored, routed, delivered, credited. */
   status: Exclude<LeadStatus, 'absent'>;
   createdAt: string;
+  /** The borrower's pseudonymous id (LeadCreated v2); null for a lead recorded before borrower data was sealed. */
+  borrowerRef: string | null;
   /** When the current route was made; null before routing and after a failed delivery. */
   routedAt: string | null;
   deliveredAt: string | null;
@@ -61,6 +64,7 @@ export function evolveLeadDoc(doc: LeadDocFields | null, event: LeadEvent & { re
       officerId: null,
       status: 'new',
       createdAt,
+      borrowerRef: event.schemaVersion === 2 ? event.data.borrowerRef : null,
       routedAt: null,
       deliveredAt: null,
       creditedAt: null,

@@ -80,6 +80,7 @@ describe('leads_v1 projection', () => {
       officerId: 'lo-a',
       status: 'credited',
       createdAt: '2026-11-03T14:00:00.000Z',
+      borrowerRef: null,
       routedAt: '2026-11-03T14:02:00.000Z',
       deliveredAt: '2026-11-03T14:04:00.000Z',
       creditedAt: '2026-11-04T09:00:00.000Z',
@@ -89,7 +90,15 @@ describe('leads_v1 projection', () => {
     });
   });
 
-  it('one document per lead, for lead events only', () => {
+  it('keeps the borrower\'s pseudonymous ref of a LeadCreated v2, and nothing of its sealed contact details', () => {
+    const sealed = { alg: 'A256GCM', keyId: 'dk_1', borrowerRef: 'ab'.repeat(16), iv: 'aXY=', ciphertext: 'Y3Q=', tag: 'dGFn' };
+    const [v2] = recorded([{ type: 'LeadCreated', data: { leadId, marketId: 'dfw', borrowerRef: 'ab'.repeat(16), sealedBorrower: sealed, createdAt: '2026-11-03T14:00:00.000Z' } }]);
+    const doc = docOf([{ ...v2, schemaVersion: 2 }])!;
+    expect(doc.borrowerRef).toBe('ab'.repeat(16));
+    expect(JSON.stringify(doc)).not.toContain('Y3Q=');
+  });
+
+    it('one document per lead, for lead events only', () => {
     const [created] = recorded([events.created('dfw')]);
     expect(leadsProjection.documentsFor(created)).toEqual([leadId]);
     expect(leadsProjection.documentsFor({ ...created, type: 'MarketOpened', data: { marketId: 'dfw' } })).toEqual([]);

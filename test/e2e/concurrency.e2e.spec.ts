@@ -93,7 +93,7 @@ describe('concurrent commands on one lead (e2e, embedded ledger)', () => {
     expect(new Set(answers.map((r) => r.body.position)).size).toBe(20);
     answers.forEach((res, i) => {
       const [created] = api.eventsInFile(`lead-${leadIds[i]}`);
-      expect(res.body).toStrictEqual({ leadId: leadIds[i], revision: 0, position: String(created.position) });
+      expect(res.body).toStrictEqual({ leadId: leadIds[i], revision: 0, position: String(created.position), borrowerRef: created.data.borrowerRef });
     });
   });
 

@@ -1,4 +1,5 @@
 import { parse as parseCsv } from 'csv-parse/sync';
+import { PiiVault } from '@lead-ledger/pii';
 import { createHash, randomUUID } from 'node:crypto';
 import { get as httpGet } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,7 +22,7 @@ const DAY2 = '2026-11-05T10:00:00.000Z';
 const ADMIN = 'key:admin';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const EVENT_CSV_COLUMNS = [
-  'leadId', 'position', 'revision', 'eventId', 'type', 'schemaVersion', 'recordedAt', 'correlationId', 'causationId', 'commandId', 'actor', 'hash', 'prevHash', 'data', 'metadata',
+  'leadId', 'position', 'revision', 'eventId', 'type', 'schemaVersion', 'recordedAt', 'correlationId', 'causationId', 'commandId', 'actor', 'hash', 'prevHash', 'data', 'metadata', 'pii',
 ];
 
 type FileEvent = ReturnType<RunningApp['eventsInFile']>[number] & { event_id: string; schema_version: number; hash: string | null; prev_hash: string | null };
@@ -78,7 +79,7 @@ describe('bulk exports (e2e, embedded ledger)', () => {
       const rows = ndjson(res.text);
       const expected = leadEventsInFile(all);
       expect(rows).toHaveLength(expected.length);
-      expect(rows).toStrictEqual(expected.map(ndjsonRowOf));
+      expect(rows).toStrictEqual(expected.map(rowWithPii));
       // Leads in the order they were created, each lead's events in revision order.
       expect(unique(rows.map((r) => r.leadId))).toEqual(all.map((l) => l.leadId));
     });
@@ -95,7 +96,7 @@ describe('bulk exports (e2e, embedded ledger)', () => {
       records.forEach((record, i) => {
         const event = expected[i];
         expect(Object.keys(record)).toEqual(EVENT_CSV_COLUMNS);
-        expect({ ...record, data: JSON.parse(record.data), metadata: JSON.parse(record.metadata) }).toStrictEqual({
+        expect({ ...record, data: JSON.parse(record.data), metadata: JSON.parse(record.metadata), pii: record.pii && JSON.parse(record.pii) }).toStrictEqual({
           leadId: event.data.leadId,
           position: String(event.position),
           revision: String(event.revision),
@@ -111,6 +112,7 @@ describe('bulk exports (e2e, embedded ledger)', () => {
           prevHash: event.prev_hash,
           data: event.data,
           metadata: event.metadata,
+          pii: event.type === 'LeadCreated' ? contactOf(event.data.leadId) : '',
         });
       });
       expect(records.every((r) => /^[0-9a-f]{64}$/.test(r.hash) && /^[0-9a-f]{64}$/.test(r.prevHash))).toBe(true);
@@ -144,10 +146,10 @@ describe('bulk exports (e2e, embedded ledger)', () => {
           grade: scored?.grade ?? null,
           campaign: created.source.campaign,
           vendor: created.source.vendor,
-          firstName: created.borrower.firstName,
-          lastName: created.borrower.lastName,
-          phone: created.borrower.phone,
-          email: created.borrower.email,
+          firstName: contactOf(row.leadId).firstName,
+          lastName: contactOf(row.leadId).lastName,
+          phone: contactOf(row.leadId).phone,
+          email: contactOf(row.leadId).email,
           state: created.property.state,
           zip: created.property.zip,
           loanType: created.loan.type,
@@ -156,10 +158,13 @@ describe('bulk exports (e2e, embedded ledger)', () => {
           creditTier: created.creditTier,
           consentTcpa: created.consent.tcpa,
           consentCapturedAt: created.consent.capturedAt,
-          consentIp: created.consent.ip,
+          consentIp: contactOf(row.leadId).consentIp,
           failedOfficerIds: failed.map((e) => e.data.officerId),
           revision: events.length - 1,
           lastPosition: String(events[events.length - 1].position),
+          borrowerRef: created.borrowerRef,
+          piiStatus: 'revealed',
+          erasedAt: null,
         });
       }
       expect(Object.fromEntries(json.map((r) => [r.leadId, r.status]))).toEqual({
@@ -199,7 +204,7 @@ describe('bulk exports (e2e, embedded ledger)', () => {
       const summary = ndjson((await exportText(`/v1/exports/leads?${query()}&include=summary`).then(ok)).text);
 
       expect(summary.map((r) => r.leadId)).toEqual(expected.map((l) => l.leadId));
-      expect(events).toStrictEqual(leadEventsInFile(expected).map(ndjsonRowOf));
+      expect(events).toStrictEqual(leadEventsInFile(expected).map(rowWithPii));
     });
   });
 
@@ -209,6 +214,7 @@ describe('bulk exports (e2e, embedded ledger)', () => {
       const rows = ndjson(res.text);
 
       const expected = leadEventsInFile(all).map(ndjsonRowOf);
+      // Contact details are sealed in the ledger (LeadCreated v2): the export masks them in `pii`, beside the data as stored.
       expect(rows).toHaveLength(expected.length);
       rows.forEach((row, i) => {
         const original = expected[i];
@@ -224,7 +230,14 @@ describe('bulk exports (e2e, embedded ledger)', () => {
         }
         if (data.consent?.ip) data.consent.ip = '203.0.*.*';
         if (data.borrowerKeys) data.borrowerKeys = ['phone:redacted', 'email:redacted'];
-        expect(row).toStrictEqual({ ...original, data });
+        const pii = {
+          firstName: `${lead.firstName[0]}.`,
+          lastName: `${lead.lastName[0]}.`,
+          phone: `+1******${lead.phone.slice(-4)}`,
+          email: `${lead.email[0]}***@example.com`,
+          consentIp: '203.0.*.*',
+        };
+        expect(row).toStrictEqual({ ...original, data, ...(original.type === 'LeadCreated' && { pii }) });
       });
       // No contact detail, and no hash of one, appears anywhere in the body.
       for (const lead of all) {
@@ -372,7 +385,9 @@ describe('bulk exports (e2e, embedded ledger)', () => {
       const ledger = api.app.get<Ledger>(LEDGER);
       for (const query of [{}, { format: 'csv' }, { include: 'summary', format: 'csv', redact: 'true' }, { officerId: ada }, { status: 'scored', from: '2026-11-04' }]) {
         const http = await exportText(`/v1/exports/leads?${new URLSearchParams(query as Record<string, string>)}`).then(ok);
-        const cli = await collect((out) => exportLeads({ ...parseExportRequest(query), ledger, actor: 'cli:tester', via: 'cli', output: out }));
+        // As `lead-ledger export --pii`: the same key store as the API's admin key (pii:read) reads.
+        const pii = { reader: api.app.get(PiiVault), canRead: true };
+        const cli = await collect((out) => exportLeads({ ...parseExportRequest(query), ledger, actor: 'cli:tester', via: 'cli', output: out, pii }));
         expect(cli).toBe(http.text);
       }
     });
@@ -546,6 +561,16 @@ describe('bulk exports (e2e, embedded ledger)', () => {
       });
       request.on('error', (error) => ((error as { code?: string }).code === 'ECONNRESET' ? undefined : reject(error)));
     });
+  }
+
+  /** What an export shows a pii:read key beside a LeadCreated: the borrower as created (aLeadBody's consent ip). */
+  function contactOf(leadId: string) {
+    const { firstName, lastName, phone, email } = all.find((lead) => lead.leadId === leadId)!;
+    return { firstName, lastName, phone, email, consentIp: '203.0.113.7' };
+  }
+
+  function rowWithPii(event: FileEvent) {
+    return { ...ndjsonRowOf(event), ...(event.type === 'LeadCreated' && { pii: contactOf(event.data.leadId) }) };
   }
 
   function leadEventsInFile(leads: Lead[]): FileEvent[] {

@@ -232,7 +232,7 @@ describe('Idempotency-Key (e2e, embedded ledger)', () => {
       expect(api.countEvents()).toBe(before + 1);
       const events = api.eventsInFile(`lead-${answers[0].body.leadId}`);
       expect(events.map((e) => e.type)).toEqual(['LeadCreated']);
-      expect(answers[0].body).toStrictEqual({ leadId: answers[0].body.leadId, revision: 0, position: String(events[0].position) });
+      expect(answers[0].body).toStrictEqual({ leadId: answers[0].body.leadId, revision: 0, position: String(events[0].position), borrowerRef: events[0].data.borrowerRef });
     });
 
     it('10 parallel identical routes with one key: all the same 200 body, exactly one LeadRouted', async () => {

@@ -11,7 +11,7 @@ const OFFICER_ADA = 'officer-ada';
 const OFFICER_BO = 'officer-bo';
 const CSV_COLUMNS = [
   ...['position', 'revision', 'eventId', 'type', 'schemaVersion', 'recordedAt', 'correlationId', 'causationId', 'commandId', 'actor', 'data', 'metadata'],
-  ...['stream', 'hash', 'prevHash', 'leafIndex', 'leafHash', 'auditPath', 'treeSize', 'rootHash'],
+  ...['stream', 'hash', 'prevHash', 'leafIndex', 'leafHash', 'auditPath', 'treeSize', 'rootHash', 'pii'],
 ];
 
 type FileEvent = ReturnType<RunningApp['eventsInFile']>[number] & { event_id: string; schema_version: number; hash: string; prev_hash: string };
@@ -63,7 +63,7 @@ describe('lead lifecycle (e2e, embedded ledger)', () => {
       expect(events.map((e) => e.type)).toEqual(['LeadCreated', 'LeadScored', 'LeadRouted', 'LeadDelivered', 'LeadCredited']);
       expect(events.map((e) => e.revision)).toEqual([0, 1, 2, 3, 4]);
       expect(created.status).toBe(201);
-      expect(created.body).toStrictEqual({ leadId, revision: 0, position: String(events[0].position) });
+      expect(created.body).toStrictEqual({ leadId, revision: 0, position: String(events[0].position), borrowerRef: events[0].data.borrowerRef });
       expect(created.headers.etag).toBe('"0"');
       expect(scored.status).toBe(200);
       expect(scored.body).toStrictEqual({ leadId, revision: 1, position: String(events[1].position) });
@@ -86,18 +86,24 @@ describe('lead lifecycle (e2e, embedded ledger)', () => {
 
       // then: the ledger file
       for (let i = 1; i < events.length; i++) expect(events[i].position).toBeGreaterThan(events[i - 1].position);
-      expect(events.every((e) => e.stream === `lead-${leadId}` && e.schema_version === 1 && e.recorded_at === now)).toBe(true);
+      // LeadCreated is schema version 2: the borrower's contact details and the consent ip are sealed.
+      expect(events.every((e) => e.stream === `lead-${leadId}` && e.schema_version === (e.type === 'LeadCreated' ? 2 : 1) && e.recorded_at === now)).toBe(true);
+      const { ip, ...consentWithoutIp } = body.consent as { ip: string };
       expect(events[0].data).toMatchObject({
         leadId,
         marketId: null,
         source: body.source,
-        borrower: { firstName: 'Sarah', lastName: 'Lee', phone: '+12145550199', email: 'sarah.lee@example.com' },
+        borrowerRef: created.body.borrowerRef,
         property: body.property,
         loan: body.loan,
         creditTier: 'good',
-        consent: body.consent,
+        consent: consentWithoutIp,
         createdAt: now,
       });
+      expect(events[0].data.borrower).toBeUndefined();
+      expect(events[0].data.consent.ip).toBeUndefined();
+      // Opened for this admin key (pii:read): stored normalised.
+      expect((await api.http.get(`/v1/leads/${leadId}`)).body.borrower).toEqual({ firstName: 'Sarah', lastName: 'Lee', phone: '+12145550199', email: 'sarah.lee@example.com', consentIp: ip });
       expect(events[1].data).toMatchObject({ leadId, score: 87, grade: 'A', reasons: ['verified income'], model: 'acme-v3', scoredAt: now });
       expect(events[2].data).toMatchObject({ leadId, officerId: OFFICER_ADA, routedAt: now });
       expect(events[2].data.decision).toStrictEqual({ rule: 'override', reason: routeReason, by: ADMIN, at: now });
@@ -175,6 +181,8 @@ describe('lead lifecycle (e2e, embedded ledger)', () => {
         metadata: e.metadata,
         hash: e.hash,
         prevHash: e.prev_hash,
+        // The borrower's contact details, opened for this admin key (pii:read), beside the sealed data.
+        ...(e.type === 'LeadCreated' && { pii: { firstName: 'Sam', lastName: 'Rivera', phone: expect.stringMatching(/^\+1214555/), email: expect.stringMatching(/^lead-\d+@example\.com$/), consentIp: '203.0.113.7' } }),
       }));
       expect(expected.map((e) => e.type)).toEqual(['LeadCreated', 'LeadScored', 'LeadRouted', 'LeadDelivered', 'LeadCredited']);
 
@@ -231,13 +239,14 @@ describe('lead lifecycle (e2e, embedded ledger)', () => {
         ]);
         expect(JSON.parse(row[10])).toStrictEqual(e.data);
         expect(JSON.parse(row[11])).toStrictEqual(e.metadata);
-        expect(row.slice(12)).toEqual([e.stream, e.hash, e.prevHash, String(proof.inclusions[i].leafIndex), proof.inclusions[i].leafHash, proof.inclusions[i].auditPath.join('|'), '', '']);
+        expect(row.slice(12, 20)).toEqual([e.stream, e.hash, e.prevHash, String(proof.inclusions[i].leafIndex), proof.inclusions[i].leafHash, proof.inclusions[i].auditPath.join('|'), '', '']);
+        expect(row[20] === '' ? undefined : JSON.parse(row[20])).toEqual(asJson.body.events[i].pii);
       });
       expect(JSON.parse(rows[4][10]).note).toBe(note);
       const digest = rows[rows.length - 1];
       expect(digest[3]).toBe('LedgerDigest');
       expect([digest[0], digest[2]]).toEqual([proof.digest.position, proof.digest.eventId]);
-      expect(digest.slice(-2)).toEqual([String(proof.digest.treeSize), proof.digest.rootHash]);
+      expect(digest.slice(-3)).toEqual([String(proof.digest.treeSize), proof.digest.rootHash, '']);
     });
   });
 

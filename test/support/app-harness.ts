@@ -7,6 +7,14 @@ import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { createApp } from '../../apps/api/src/app.factory';
 import { loadConfig } from '../../apps/api/src/config/config';
+import { Clock } from '../../apps/api/src/clock/clock';
+
+/**
+ * The clocks of the apps this process has running, newest last: a fixture's consent time follows
+ * the service's clock (manual or system), so the consent gate (at most CONSENT_MAX_AGE_DAYS old,
+ * never in the future) holds whatever the real date is.
+ */
+const runningClocks: Clock[] = [];
 
 export interface RunningApp {
   app: NestFastifyApplication;
@@ -46,7 +54,13 @@ export async function startApp(options: { dataDir?: string; env?: Record<string,
       db.close();
     }
   };
-  const stop = () => app.close();
+  const clock = app.get(Clock);
+  runningClocks.push(clock);
+  const stop = async () => {
+    const at = runningClocks.lastIndexOf(clock);
+    if (at >= 0) runningClocks.splice(at, 1);
+    await app.close();
+  };
   return {
     app,
     http,
@@ -67,6 +81,12 @@ export async function startApp(options: { dataDir?: string; env?: Record<string,
   };
 }
 
+/** A minute before the newest running app's time (its manual clock, else now): fresh consent for the consent gate. */
+export function consentCapturedAt(): string {
+  const now = runningClocks[runningClocks.length - 1]?.now() ?? new Date();
+  return new Date(now.getTime() - 60_000).toISOString();
+}
+
 /** A valid POST /v1/leads body; override any part. */
 export function aLeadBody(overrides: Record<string, unknown> = {}) {
   return {
@@ -75,7 +95,7 @@ export function aLeadBody(overrides: Record<string, unknown> = {}) {
     property: { state: 'TX', zip: '75201' },
     loan: { type: 'purchase', program: 'fha', amount: 350000 },
     creditTier: 'good',
-    consent: { tcpa: true, capturedAt: '2026-11-01T15:04:05Z', text: 'I agree to be contacted.', ip: '203.0.113.7' },
+    consent: { tcpa: true, capturedAt: consentCapturedAt(), text: 'I agree to be contacted.', ip: '203.0.113.7' },
     ...overrides,
   };
 }

@@ -21,6 +21,8 @@ export interface ExportedEvent {
   metadata: unknown;
   hash: string;
   prevHash: string;
+  /** "Sealed borrower data": contact details shown beside a LeadCreated, outside the hashed fields. */
+  pii?: unknown;
 }
 
 export interface ExportedInclusion {
@@ -149,6 +151,7 @@ export function verifyHistory(history: HistoryExport, pinned?: { treeSize: numbe
       if (event.stream !== previous.stream) failures.push(`${at}: another stream`);
     }
     if (BigInt(event.position) > BigInt(digest.lastPosition)) failures.push(`${at}: after the digest's last position`);
+    failures.push(...sealedBorrowerFailures(event).map((failure) => `${at}: ${failure}`));
     // 3. leaf, 4. inclusion
     const inclusion = inclusions[i];
     if (!inclusion) return;
@@ -159,6 +162,31 @@ export function verifyHistory(history: HistoryExport, pinned?: { treeSize: numbe
     if (i > 0 && inclusions[i - 1] && !(inclusion.leafIndex > inclusions[i - 1].leafIndex)) failures.push(`${at}: leaf index does not increase`);
     if (!verifyInclusion(leaf, inclusion.leafIndex, treeSize, inclusion.auditPath, root)) failures.push(`${at}: inclusion proof does not lead to the root`);
   });
+  return failures;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * "Sealed borrower data": a LeadCreated of schema version 2 holds no plaintext contact details;
+ * `sealedBorrower` is an A256GCM envelope (12-byte iv, 16-byte tag, base64) of the borrower named
+ * by `borrowerRef`. (Whether it still opens is not a verifier's business: an erased one never will.)
+ */
+export function sealedBorrowerFailures(event: ExportedEvent): string[] {
+  if (event.type !== 'LeadCreated' || event.schemaVersion !== 2) return [];
+  const data = event.data as Record<string, any>;
+  const sealed = data?.sealedBorrower;
+  const failures: string[] = [];
+  if ('borrower' in data) failures.push('a v2 LeadCreated carries a plaintext borrower');
+  if (data?.consent && 'ip' in data.consent) failures.push('a v2 LeadCreated carries a plaintext consent ip');
+  if (typeof sealed !== 'object' || sealed === null) return [...failures, 'no sealedBorrower envelope'];
+  if (sealed.alg !== 'A256GCM') failures.push(`sealedBorrower.alg is ${sealed.alg}, not A256GCM`);
+  const bytes = (value: unknown) => (typeof value === 'string' && BASE64.test(value) ? Buffer.from(value, 'base64').length : -1);
+  if (bytes(sealed.iv) !== 12) failures.push('sealedBorrower.iv is not 12 bytes of base64');
+  if (bytes(sealed.tag) !== 16) failures.push('sealedBorrower.tag is not 16 bytes of base64');
+  if (bytes(sealed.ciphertext) < 1) failures.push('sealedBorrower.ciphertext is not base64');
+  if (typeof sealed.keyId !== 'string' || sealed.keyId === '') failures.push('sealedBorrower.keyId is missing');
+  if (sealed.borrowerRef !== data.borrowerRef || !/^[0-9a-f]{32}$/.test(String(data.borrowerRef))) failures.push('sealedBorrower.borrowerRef is not the event\'s borrowerRef (32 hex)');
   return failures;
 }
 
@@ -197,6 +225,7 @@ export function fromCsv(text: string): HistoryExport {
     metadata: JSON.parse(r.metadata),
     hash: r.hash,
     prevHash: r.prevHash,
+    ...(r.pii ? { pii: JSON.parse(r.pii) } : {}),
   }));
   const inclusions = records.map((r) => ({
     position: r.position,

@@ -4,6 +4,8 @@ export * from './decider';
 export * from './lead/lead.events';
 export * from './lead/lead.commands';
 export * from './lead/lead.decider';
+export * from './lead/consent-gate';
+export * from './lead/borrower-erasure';
 export * from './lead/lead.vocabulary';
 export * from './clock/manual-clock';
 export * from './pace/pace';

@@ -95,7 +95,7 @@ export class DigestRecorder implements BeforeApplicationShutdown {
   private readonly accumulator = new MerkleAccumulator();
   /** Valid digests, in treeSize order (which is also their order in the digest stream). */
   private readonly digests: LedgerDigest[] = [];
-  private readonly requestByDigest = new Map<string, { idempotencyKey: string; requestHash?: string }>();
+  private readonly requestByDigest = new Map<string, { idempotencyKey: string; actor: string; requestHash?: string }>();
   private readonly lock = new KeyedLocks();
   /** The last event observed (position order), and the last one that became a leaf. */
   private checkpoint: { position: bigint; id: string } | undefined;
@@ -240,7 +240,7 @@ export class DigestRecorder implements BeforeApplicationShutdown {
       try {
         return await this.lock.run(LOCK, async () => {
           this.mustHaveReadOwnDigests();
-          const earlier = requester?.idempotencyKey === undefined ? undefined : this.byIdempotencyKey(requester.idempotencyKey);
+          const earlier = requester?.idempotencyKey === undefined ? undefined : this.byIdempotencyKey(requester.actor, requester.idempotencyKey);
           if (earlier) {
             if (earlier.request.requestHash !== requester!.requestHash) throw new DigestKeyReusedError(requester!.idempotencyKey!);
             return { digest: earlier.digest, replayed: true, event: null };
@@ -330,7 +330,7 @@ export class DigestRecorder implements BeforeApplicationShutdown {
       return;
     }
     if (typeof event.metadata.idempotencyKey === 'string') {
-      this.requestByDigest.set(event.id, { idempotencyKey: event.metadata.idempotencyKey, requestHash: event.metadata.requestHash });
+      this.requestByDigest.set(event.id, { idempotencyKey: event.metadata.idempotencyKey, actor: String(event.metadata.actor), requestHash: event.metadata.requestHash });
     }
     this.insert(digest);
   }
@@ -395,7 +395,7 @@ export class DigestRecorder implements BeforeApplicationShutdown {
     // Unless the follower already read it back while we awaited the append.
     if (this.checkpoint === undefined || recorded.position > this.checkpoint.position) this.unobserved.set(recorded.id, recorded.position);
     if (requester?.idempotencyKey !== undefined) {
-      this.requestByDigest.set(recorded.id, { idempotencyKey: requester.idempotencyKey, requestHash: requester.requestHash });
+      this.requestByDigest.set(recorded.id, { idempotencyKey: requester.idempotencyKey, actor: requester.actor, requestHash: requester.requestHash });
     }
     this.insert(digest);
     this.logger.debug(`recorded digest of ${digest.treeSize} events at position ${digest.position}`);
@@ -417,10 +417,11 @@ export class DigestRecorder implements BeforeApplicationShutdown {
     this.digests.splice(i, 0, digest);
   }
 
-  private byIdempotencyKey(key: string): { digest: LedgerDigest; request: { idempotencyKey: string; requestHash?: string } } | undefined {
+  /** Idempotency-Keys are per caller (see scopedIdempotencyKey): another API key's identical key is another request. */
+  private byIdempotencyKey(actor: string, key: string): { digest: LedgerDigest; request: { idempotencyKey: string; requestHash?: string } } | undefined {
     for (const digest of this.digests) {
       const request = this.requestByDigest.get(digest.eventId);
-      if (request?.idempotencyKey === key) return { digest, request };
+      if (request?.idempotencyKey === key && request.actor === actor) return { digest, request };
     }
     return undefined;
   }

@@ -21,6 +21,10 @@ export const SCOPES = [
 
 export type Scope = (typeof SCOPES)[number];
 
+export function isScope(value: unknown): value is Scope {
+  return typeof value === 'string' && (SCOPES as readonly string[]).includes(value);
+}
+
 /** Who made a request, as established by the API-key guard. */
 export interface Principal {
   keyId: string;

@@ -1,4 +1,5 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { buildMessage, ValidateBy, ValidationOptions } from 'class-validator';
 import { DomainErrorDetail } from '@lead-ledger/domain';
 import { ApiError } from './api-error';
 
@@ -32,4 +33,23 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
     }));
     return [...own, ...flattenValidationErrors(error.children ?? [], field)];
   });
+}
+
+/**
+ * At most `places` decimal places. class-validator's own `maxDecimalPlaces` throws on numbers that
+ * print with an exponent (1e-7), which surfaced as a 500; this compares the number with itself
+ * rounded instead.
+ */
+export function MaxDecimalPlaces(places: number, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'maxDecimalPlaces',
+      constraints: [places],
+      validator: {
+        validate: (value: unknown) => typeof value === 'number' && Number.isFinite(value) && Number(value.toFixed(places)) === value,
+        defaultMessage: buildMessage((prefix) => `${prefix}$property must have at most $constraint1 decimal places`, options),
+      },
+    },
+    options,
+  );
 }

@@ -1,10 +1,12 @@
 import { CommandHandler, ICommandHandler, Command } from '@nestjs/cqrs';
 import {
+  ConsentEvidence,
   CreateLead,
   CreditLead,
   DeliverLead,
   LeadCommand,
   leadDecider,
+  LeadCreatedV1,
   leadStream,
   RecordDeliveryFailure,
   ScoreLead,
@@ -13,6 +15,7 @@ import { EventStreamWriter, StreamWriteResult } from '../ledger/event-stream-wri
 import { RequestContext } from '../http/request-context';
 import { ReadModels } from '../read-models/read-models';
 import { foldLead } from './fold-lead';
+import { PiiVault } from '@lead-ledger/pii';
 
 /**
  * One Nest command per lead command; each handler is the same three steps on the lead's stream:
@@ -40,10 +43,13 @@ function decideOnLeadStream(writer: EventStreamWriter, { command, context }: { c
   );
 }
 
+/** A create body as validated at the edge, with the borrower in plaintext: the handler seals it before anything is decided or stored. */
+export type LeadIntake = Omit<LeadCreatedV1, 'borrowerKeys' | 'createdAt'> & { consent: ConsentEvidence };
+
 /** The body's data; whether its market exists is looked up here, in the read models. */
 export class CreateLeadCommand extends Command<StreamWriteResult> {
   constructor(
-    readonly data: CreateLead['data'],
+    readonly data: LeadIntake,
     readonly at: string,
     readonly context: RequestContext,
   ) {
@@ -56,10 +62,30 @@ export class CreateLeadHandler implements ICommandHandler<CreateLeadCommand> {
   constructor(
     private readonly writer: EventStreamWriter,
     private readonly readModels: ReadModels,
+    private readonly vault: PiiVault,
   ) {}
+
+  /**
+   * Seals the borrower's contact details and the consent IP (libs/pii) before deciding, so only
+   * ciphertext, HMAC borrower keys and the borrower's ref reach the decider and the ledger. The
+   * request hash covered the plaintext body, so it is stored as an HMAC too (it stays equal for
+   * equal bodies, which is all Idempotency-Key replays compare).
+   */
   async execute({ data, at, context }: CreateLeadCommand) {
-    const command: CreateLead = { type: 'CreateLead', data, marketKnown: data.marketId === null || (await this.marketExists(data.marketId)), at };
-    return decideOnLeadStream(this.writer, { command, context });
+    const marketKnown = data.marketId === null || (await this.marketExists(data.marketId));
+    const { borrower, consent, ...facts } = data;
+    const { ip, ...consentWithoutIp } = consent;
+    const sealedContext = { ...context, requestHash: this.vault.pseudonyms.mac(`request\n${context.requestHash}`) };
+    return this.writer.execute(leadStream(data.leadId), at, sealedContext, async (history) => {
+      const { sealed, borrowerKeys, borrowerRef } = await this.vault.seal({ ...borrower, ...(ip !== undefined && { consentIp: ip }) });
+      const command: CreateLead = {
+        type: 'CreateLead',
+        data: { ...facts, consent: consentWithoutIp, sealedBorrower: sealed, borrowerRef, borrowerKeys },
+        marketKnown,
+        at,
+      };
+      return leadDecider.decide(command, foldLead(history));
+    });
   }
 
   private async marketExists(marketId: string): Promise<boolean> {

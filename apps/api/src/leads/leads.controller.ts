@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, PipeTransform, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, PipeTransform, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { LeadUnroutableV1, leadStream, notFound } from '@lead-ledger/domain';
 import { Ledger, RecordedEvent } from '@lead-ledger/ledger/ledger.port';
 import { stringify } from 'csv-stringify/sync';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { randomUUID } from 'node:crypto';
 import { isUUID } from 'class-validator';
@@ -14,6 +15,7 @@ import { Clock } from '../clock/clock';
 import { ApiError } from '../http/api-error';
 import { Ctx, RequestContext } from '../http/request-context';
 import { StreamWriteResult } from '../ledger/event-stream-writer';
+import { scopedIdempotencyKey } from '../ledger/idempotency-index';
 import {
   CreateLeadCommand,
   CreditLeadCommand,
@@ -25,9 +27,13 @@ import { RouteLeadCommand } from './route-lead.handler';
 import { ledgerDigestStream } from '@lead-ledger/audit/digests';
 import { asApiError } from '../audit/audit-errors';
 import { LedgerProof, ProofService } from '../audit/proof.service';
-import { digestView, inclusionView } from '../audit/views';
+import { borrowerOfLead, borrowerRefOf, digestView, inclusionView, withBorrowerPii } from '../audit/views';
+import { BorrowerDisclosure } from '../borrowers/borrower-disclosure';
 import { foldLead } from './fold-lead';
+import { ApiErrorResponses, ApiWriteHeaders } from '../observability/openapi';
+import { LeadHistory, LeadSummary, LeadWriteReceipt, NoEligibleOfficerResponse, RouteReceipt } from './leads.responses';
 import { CreateLeadDto, CreditLeadDto, DeliverLeadDto, DeliveryFailureDto, HistoryQueryDto, RouteLeadDto, ScoreLeadDto } from './leads.dto';
+import { RequireScope, whenBodyHas } from '../auth/require-scope.decorator';
 
 /** Namespace for lead ids derived from an Idempotency-Key, so a retried create lands on the same stream. */
 const LEAD_ID_NAMESPACE = '0b1f6f0e-7a51-4c1e-9b7c-3f1f2a6c4d10';
@@ -39,6 +45,7 @@ class LeadIdPipe implements PipeTransform<string, string> {
   }
 }
 
+@ApiTags('leads')
 @Controller('v1/leads')
 export class LeadsController {
   constructor(
@@ -47,12 +54,20 @@ export class LeadsController {
     @Inject(LEDGER) private readonly ledger: Ledger,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly proofs: ProofService,
+    private readonly disclosure: BorrowerDisclosure,
   ) {}
 
+  @RequireScope('leads:write')
   @Post()
   @HttpCode(201)
+  @ApiOperation({ summary: 'Create a lead (LeadCreated)', description: 'With an Idempotency-Key and no leadId, the lead id is derived from the key, so a retry lands on the same lead.' })
+  @ApiWriteHeaders({ ifMatch: false })
+  @ApiCreatedResponse({ type: LeadWriteReceipt, description: 'Created; a replay of the same Idempotency-Key answers the same, with idempotent-replayed: true' })
+  @ApiErrorResponses(400, 404, 409, 422, 503)
   async create(@Body() body: CreateLeadDto, @Ctx() context: RequestContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    const leadId = (body.leadId ?? (context.idempotencyKey ? uuidV5(context.idempotencyKey, LEAD_ID_NAMESPACE) : randomUUID())).toLowerCase();
+    // Per caller, like Idempotency-Keys: two API keys sending the same key create two leads.
+    const derived = context.idempotencyKey ? uuidV5(scopedIdempotencyKey(context.actor, context.idempotencyKey), LEAD_ID_NAMESPACE) : randomUUID();
+    const leadId = (body.leadId ?? derived).toLowerCase();
     const data = {
       leadId,
       marketId: body.marketId ?? null,
@@ -64,11 +79,17 @@ export class LeadsController {
       consent: { ...body.consent } as CreateLeadCommand['data']['consent'],
     };
     const result = await this.commands.execute(new CreateLeadCommand(data, this.clock.nowIso(), context));
-    return written(reply, leadId, result);
+    return { ...written(reply, leadId, result), ...borrowerRefOf(result) };
   }
 
+  @RequireScope('leads:write')
   @Post(':leadId/score')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Record a lead score (LeadScored)' })
+  @ApiParam({ name: 'leadId', format: 'uuid' })
+  @ApiWriteHeaders()
+  @ApiOkResponse({ type: LeadWriteReceipt })
+  @ApiErrorResponses(400, 404, 409, 422, 503)
   async score(
     @Param('leadId', LeadIdPipe) leadId: string,
     @Body() body: ScoreLeadDto,
@@ -79,8 +100,15 @@ export class LeadsController {
     return written(reply, leadId, result);
   }
 
+  @RequireScope('routing:write', whenBodyHas('officerId', 'routing:override'))
   @Post(':leadId/route')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Route a lead: by rule furthest-behind-pace v1 (empty body), or to a named officer (override)', description: 'The decision, with every candidate and exclusion, is recorded in LeadRouted. With no eligible officer: 422 NO_ELIGIBLE_OFFICER, and LeadUnroutable is recorded.' })
+  @ApiParam({ name: 'leadId', format: 'uuid' })
+  @ApiWriteHeaders()
+  @ApiOkResponse({ type: RouteReceipt })
+  @ApiResponse({ status: 422, type: NoEligibleOfficerResponse, description: 'NO_ELIGIBLE_OFFICER (refusal NO_ELIGIBLE_OFFICER, NO_ALLOCATIONS or DUPLICATE_BORROWER, with the decision), or another rule: NO_MARKET, CONSENT_INVALID, IDEMPOTENCY_KEY_REUSED' })
+  @ApiErrorResponses(400, 404, 409, 503)
   async route(
     @Param('leadId', LeadIdPipe) leadId: string,
     @Body() body: RouteLeadDto,
@@ -95,8 +123,14 @@ export class LeadsController {
     return { ...written(reply, leadId, result), officerId: outcome.data.officerId, decision: outcome.data.decision };
   }
 
+  @RequireScope('leads:write')
   @Post(':leadId/delivery-failures')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Record that delivery to the officer failed (LeadDeliveryFailed); the lead can be routed again, never to that officer' })
+  @ApiParam({ name: 'leadId', format: 'uuid' })
+  @ApiWriteHeaders()
+  @ApiOkResponse({ type: LeadWriteReceipt })
+  @ApiErrorResponses(400, 404, 409, 422, 503)
   async deliveryFailed(
     @Param('leadId', LeadIdPipe) leadId: string,
     @Body() body: DeliveryFailureDto,
@@ -107,8 +141,14 @@ export class LeadsController {
     return written(reply, leadId, await this.commands.execute(new RecordDeliveryFailureCommand(command, context)));
   }
 
+  @RequireScope('leads:write')
   @Post(':leadId/deliver')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Record delivery of a routed lead to its officer (LeadDelivered)' })
+  @ApiParam({ name: 'leadId', format: 'uuid' })
+  @ApiWriteHeaders()
+  @ApiOkResponse({ type: LeadWriteReceipt })
+  @ApiErrorResponses(400, 404, 409, 422, 503)
   async deliver(
     @Param('leadId', LeadIdPipe) leadId: string,
     @Body() body: DeliverLeadDto,
@@ -119,8 +159,14 @@ export class LeadsController {
     return written(reply, leadId, await this.commands.execute(new DeliverLeadCommand(command, context)));
   }
 
+  @RequireScope('credits:write')
   @Post(':leadId/credit')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Credit a delivered lead within CREDIT_WINDOW_DAYS (LeadCredited); the allocation owes a lead in its place' })
+  @ApiParam({ name: 'leadId', format: 'uuid' })
+  @ApiWriteHeaders()
+  @ApiOkResponse({ type: LeadWriteReceipt })
+  @ApiErrorResponses(400, 404, 409, 422, 503)
   async credit(
     @Param('leadId', LeadIdPipe) leadId: string,
     @Body() body: CreditLeadDto,
@@ -136,8 +182,13 @@ export class LeadsController {
     return written(reply, leadId, await this.commands.execute(new CreditLeadCommand(command, context)));
   }
 
+  @RequireScope('leads:read')
   @Get(':leadId')
-  async summary(@Param('leadId', LeadIdPipe) leadId: string, @Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiOperation({ summary: "A lead's current state, folded from its stream (ETag: its revision)" })
+  @ApiParam({ name: 'leadId', format: 'uuid' })
+  @ApiOkResponse({ type: LeadSummary })
+  @ApiErrorResponses(400, 404, 503)
+  async summary(@Param('leadId', LeadIdPipe) leadId: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const history = await this.history(leadId);
     const state = foldLead(history);
     const last = history[history.length - 1];
@@ -156,16 +207,25 @@ export class LeadsController {
       failedOfficerIds: state.failedOfficerIds,
       createdAt: lead.createdAt,
       deliveredAt: state.deliveredAt,
+      // Contact details only with pii:read; an erased borrower shows {erased, erasedAt} to everyone.
+      ...(await borrowerOfLead(history[0], this.disclosure.accessFor(request))),
       revision: Number(last.revision),
       position: last.position.toString(),
     };
   }
 
+  @RequireScope('audit:read')
   @Get(':leadId/history')
+  @ApiOperation({ summary: "Every event of the lead from the ledger, with hashes and inclusion proofs against a Merkle digest (json, csv or ndjson)" })
+  @ApiParam({ name: 'leadId', format: 'uuid' })
+  @ApiProduces('application/json', 'text/csv', 'application/x-ndjson')
+  @ApiOkResponse({ type: LeadHistory, description: 'format=json (default); csv and ndjson carry the same rows, the digest last' })
+  @ApiErrorResponses(400, 404, 503)
   async historyOf(
     @Param('leadId', LeadIdPipe) leadId: string,
     @Query() query: HistoryQueryDto,
     @Ctx() context: RequestContext,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const history = await this.history(leadId);
@@ -176,7 +236,7 @@ export class LeadsController {
     } catch (error) {
       throw asApiError(error);
     }
-    const events = history.map(eventView);
+    const events = await withBorrowerPii(history.map(eventView), this.disclosure.accessFor(request));
     const inclusions = proof.inclusions.map(inclusionView);
     const digest = digestView(proof.digest);
     switch (query.format ?? 'json') {
@@ -272,11 +332,13 @@ const CSV_COLUMNS = [
   'auditPath',
   'treeSize',
   'rootHash',
+  'pii',
 ];
 
-function csvRow(event: ReturnType<typeof eventView>, inclusion: ReturnType<typeof inclusionView>) {
+function csvRow(event: ReturnType<typeof eventView> & { pii?: object }, inclusion: ReturnType<typeof inclusionView>) {
   return {
     ...event,
+    pii: event.pii === undefined ? undefined : JSON.stringify(event.pii),
     correlationId: event.metadata.correlationId,
     causationId: event.metadata.causationId,
     commandId: event.metadata.commandId,

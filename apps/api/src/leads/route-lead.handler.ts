@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import {
-  LeadCreatedV1,
+  LeadFacts,
   leadDecider,
   LeadState,
   leadStream,
@@ -17,7 +17,8 @@ import { MarketDoc } from '@lead-ledger/projections';
 import { Clock } from '../clock/clock';
 import { RequestContext } from '../http/request-context';
 import { EventStreamWriter, StreamWriteResult } from '../ledger/event-stream-writer';
-import { LEDGER } from '../ledger/ledger.tokens';
+import { APP_CONFIG, LEDGER } from '../ledger/ledger.tokens';
+import { AppConfig } from '../config/config';
 import { MarketLocks } from '../read-models/market-locks';
 import { ReadModels } from '../read-models/read-models';
 import { allocationStandings, DEFAULT_DEDUPE_WINDOW_DAYS, repeatBorrowerOf, resolveMarket } from '@lead-ledger/audit/routing-input';
@@ -48,6 +49,7 @@ export class RouteLeadHandler implements ICommandHandler<RouteLeadCommand> {
     private readonly locks: MarketLocks,
     private readonly clock: Clock,
     @Inject(LEDGER) private readonly ledger: Ledger,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async execute({ leadId, override, context }: RouteLeadCommand): Promise<StreamWriteResult> {
@@ -87,6 +89,7 @@ export class RouteLeadHandler implements ICommandHandler<RouteLeadCommand> {
         allocations: standings,
         repeatBorrower: await this.repeatBorrower(state, market.dedupeWindowDays, at),
       },
+      consentMaxAgeDays: this.config.consentMaxAgeDays,
       at,
     };
   }
@@ -109,6 +112,7 @@ export class RouteLeadHandler implements ICommandHandler<RouteLeadCommand> {
       marketId: market?.marketId ?? null,
       allocation: countsAgainst ? { officerId: override.officerId, month: month!, marketId: market!.marketId } : null,
       repeatBorrower: await this.repeatBorrower(state, market?.dedupeWindowDays ?? DEFAULT_DEDUPE_WINDOW_DAYS, at),
+      consentMaxAgeDays: this.config.consentMaxAgeDays,
       at,
     };
   }
@@ -119,7 +123,7 @@ export class RouteLeadHandler implements ICommandHandler<RouteLeadCommand> {
   }
 
   /** The market a lead belongs to (libs/audit routing-input: the verifier resolves it the same way). */
-  private async marketOf(lead: LeadCreatedV1): Promise<MarketDoc | null> {
+  private async marketOf(lead: LeadFacts): Promise<MarketDoc | null> {
     const named = lead.marketId ? await this.readModels.market(lead.marketId) : null;
     const inState = lead.marketId ? [] : await this.readModels.marketsInState(lead.property.state);
     return resolveMarket(lead, { byId: () => named, inState: () => inState });

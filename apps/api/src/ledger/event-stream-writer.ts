@@ -3,7 +3,7 @@ import { conflict, ruleViolated } from '@lead-ledger/domain';
 import { Ledger, NewEvent, RecordedEvent, WrongExpectedRevisionError } from '@lead-ledger/ledger/ledger.port';
 import { randomUUID } from 'node:crypto';
 import { RequestContext } from '../http/request-context';
-import { IdempotencyIndex } from './idempotency-index';
+import { IdempotencyIndex, scopedIdempotencyKey } from './idempotency-index';
 import { KeyedLocks } from './keyed-locks';
 import { LEDGER } from './ledger.tokens';
 
@@ -36,7 +36,7 @@ const MAX_ATTEMPTS = 5;
  */
 @Injectable()
 export class EventStreamWriter {
-  /** Requests carrying the same Idempotency-Key run one after another, whatever stream they target. */
+  /** Requests carrying the same Idempotency-Key from the same caller run one after another, whatever stream they target. */
   private readonly keyLocks = new KeyedLocks();
 
   constructor(
@@ -46,18 +46,22 @@ export class EventStreamWriter {
 
   async execute(stream: string, at: string, context: RequestContext, decide: Decide): Promise<StreamWriteResult> {
     const key = context.idempotencyKey;
-    return key === undefined ? this.executeOnce(stream, at, context, decide) : this.keyLocks.run(key, () => this.executeOnce(stream, at, context, decide));
+    return key === undefined
+      ? this.executeOnce(stream, at, context, decide)
+      : this.keyLocks.run(scopedIdempotencyKey(context.actor, key), () => this.executeOnce(stream, at, context, decide));
   }
 
   private async executeOnce(stream: string, at: string, context: RequestContext, decide: Decide): Promise<StreamWriteResult> {
     const { idempotencyKey } = context;
     if (idempotencyKey !== undefined) {
-      const seen = this.idempotency.requestHashOf(idempotencyKey);
+      const seen = this.idempotency.requestHashOf(context.actor, idempotencyKey);
       if (seen !== undefined && seen !== context.requestHash) throw keyReused();
     }
     for (let attempt = 1; ; attempt++) {
       const history = await this.ledger.readStream(stream);
-      const earlier = idempotencyKey === undefined ? [] : history.filter((e) => e.metadata.idempotencyKey === idempotencyKey);
+      // Only the same caller's key replays: another API key's identical Idempotency-Key is another request.
+      const earlier =
+        idempotencyKey === undefined ? [] : history.filter((e) => e.metadata.idempotencyKey === idempotencyKey && e.metadata.actor === context.actor);
       if (earlier.length > 0) {
         if (earlier[0].metadata.requestHash !== context.requestHash) throw keyReused();
         return { ...resultOf(stream, earlier), replayed: true };

@@ -5,7 +5,13 @@ import { LEDGER } from './ledger.tokens';
 const PAGE = 2000;
 
 /**
- * Which Idempotency-Keys the ledger has seen, and for which request. Derived from event metadata,
+ * Idempotency-Keys are scoped per caller: the same key sent with two API keys names two different
+ * requests. `actor` is the caller as recorded in event metadata (`key:<id>`).
+ */
+export const scopedIdempotencyKey = (actor: string, key: string) => JSON.stringify([actor, key]);
+
+/**
+ * Which Idempotency-Keys the ledger has seen, per caller, and for which request. Derived from event metadata,
  * so it can never disagree with the ledger after a crash: it is rebuilt from the log on start and
  * follows it live (including writes by other API instances on a shared EventStoreDB).
  *
@@ -32,13 +38,13 @@ export class IdempotencyIndex implements BeforeApplicationShutdown {
     void this.follow(this.subscription);
   }
 
-  requestHashOf(key: string): string | undefined {
-    return this.requestHashByKey.get(key);
+  requestHashOf(actor: string, key: string): string | undefined {
+    return this.requestHashByKey.get(scopedIdempotencyKey(actor, key));
   }
 
   observe(event: RecordedEvent): void {
-    const key = event.metadata.idempotencyKey;
-    if (typeof key === 'string' && typeof event.metadata.requestHash === 'string') this.requestHashByKey.set(key, event.metadata.requestHash);
+    const { idempotencyKey: key, actor, requestHash } = event.metadata;
+    if (typeof key === 'string' && typeof requestHash === 'string') this.requestHashByKey.set(scopedIdempotencyKey(String(actor), key), requestHash);
     if (this.checkpoint === undefined || event.position > this.checkpoint) this.checkpoint = event.position;
   }
 

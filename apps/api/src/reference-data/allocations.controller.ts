@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AllocationState, notFound, paceFigures } from '@lead-ledger/domain';
 import { AllocationPaceDoc } from '@lead-ledger/projections';
 import type { FastifyReply } from 'fastify';
@@ -10,8 +11,13 @@ import { CancelAllocationCommand, ContractAllocationCommand, PauseAllocationComm
 import { AllocationReasonDto, ContractAllocationDto, PaceTableQueryDto } from './allocations.dto';
 import { MonthParam, NoFields, SlugParam } from './params';
 import { DecidedWrite, writeReceipt } from './stream-decisions';
+import { SLUG_PATTERN } from '../leads/leads.dto';
+import { ApiErrorResponses, ApiWriteHeaders } from '../observability/openapi';
+import { AllocationView, PaceTable } from './reference-data.responses';
+import { RequireScope } from '../auth/require-scope.decorator';
 
 /** One officer's allocation in one month: contract or change it, pause, resume, cancel. */
+@ApiTags('allocations')
 @Controller('v1/officers/:officerId/allocations/:month')
 export class AllocationsController {
   constructor(
@@ -20,7 +26,15 @@ export class AllocationsController {
   ) {}
 
   /** 201 when this contracts the allocation; 200 when it changes the terms, or when nothing differed (no event). */
+  @RequireScope('allocations:admin')
   @Put()
+  @ApiOperation({ summary: "Contract an officer's monthly allocation in a market, or change its terms (AllocationContracted / AllocationChanged)" })
+  @ApiParam({ name: 'officerId', schema: { type: 'string', pattern: SLUG_PATTERN, example: 'lo-ana' } })
+  @ApiParam({ name: 'month', schema: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$', example: '2026-11' } })
+  @ApiWriteHeaders()
+  @ApiCreatedResponse({ type: AllocationView, description: 'Contracted' })
+  @ApiOkResponse({ type: AllocationView, description: 'Terms changed, or nothing differed (no event)' })
+  @ApiErrorResponses(400, 404, 409, 422, 503)
   async contract(
     @Param('officerId', new SlugParam('officerId')) officerId: string,
     @Param('month', new MonthParam()) month: string,
@@ -41,8 +55,15 @@ export class AllocationsController {
     return allocationView(reply, write);
   }
 
+  @RequireScope('allocations:admin')
   @Post('pause')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Pause an allocation: no leads, and paused time does not count towards pace (AllocationPaused)' })
+  @ApiParam({ name: 'officerId', schema: { type: 'string', pattern: SLUG_PATTERN, example: 'lo-ana' } })
+  @ApiParam({ name: 'month', schema: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$', example: '2026-11' } })
+  @ApiWriteHeaders()
+  @ApiOkResponse({ type: AllocationView })
+  @ApiErrorResponses(400, 404, 409, 422, 503)
   async pause(
     @Param('officerId', new SlugParam('officerId')) officerId: string,
     @Param('month', new MonthParam()) month: string,
@@ -54,8 +75,16 @@ export class AllocationsController {
     return allocationView(reply, await this.commands.execute(new PauseAllocationCommand(command, context)));
   }
 
+  @RequireScope('allocations:admin')
   @Post('resume')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Resume a paused allocation (AllocationResumed); the body is {}' })
+  @ApiParam({ name: 'officerId', schema: { type: 'string', pattern: SLUG_PATTERN, example: 'lo-ana' } })
+  @ApiParam({ name: 'month', schema: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$', example: '2026-11' } })
+  @ApiBody({ schema: { type: 'object', additionalProperties: false, example: {} }, required: false })
+  @ApiWriteHeaders()
+  @ApiOkResponse({ type: AllocationView })
+  @ApiErrorResponses(400, 404, 409, 422, 503)
   async resume(
     @Param('officerId', new SlugParam('officerId')) officerId: string,
     @Param('month', new MonthParam()) month: string,
@@ -67,8 +96,15 @@ export class AllocationsController {
     return allocationView(reply, await this.commands.execute(new ResumeAllocationCommand(command, context)));
   }
 
+  @RequireScope('allocations:admin')
   @Post('cancel')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel an allocation for the rest of the month (AllocationCancelled)' })
+  @ApiParam({ name: 'officerId', schema: { type: 'string', pattern: SLUG_PATTERN, example: 'lo-ana' } })
+  @ApiParam({ name: 'month', schema: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$', example: '2026-11' } })
+  @ApiWriteHeaders()
+  @ApiOkResponse({ type: AllocationView })
+  @ApiErrorResponses(400, 404, 409, 422, 503)
   async cancel(
     @Param('officerId', new SlugParam('officerId')) officerId: string,
     @Param('month', new MonthParam()) month: string,
@@ -82,6 +118,7 @@ export class AllocationsController {
 }
 
 /** The allocation-pace table of one market and month, as of the service's clock. */
+@ApiTags('allocations')
 @Controller('v1/allocations')
 export class AllocationPaceController {
   constructor(
@@ -89,7 +126,12 @@ export class AllocationPaceController {
     private readonly clock: Clock,
   ) {}
 
+  @RequireScope('allocations:read')
   @Get(':month')
+  @ApiOperation({ summary: "The month's pace table of a market: every officer's allocation, net, expected, deficit and shortfall now" })
+  @ApiParam({ name: 'month', schema: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$', example: '2026-11' } })
+  @ApiOkResponse({ type: PaceTable })
+  @ApiErrorResponses(400, 404, 503)
   async table(@Param('month', new MonthParam()) month: string, @Query() query: PaceTableQueryDto) {
     // Read-your-writes: the table reflects every write acknowledged before this request.
     await this.readModels.catchUpWithLedger();

@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { userInfo } from 'node:os';
 import { exportLeads, ExportRequestError, parseExportRequest } from '@lead-ledger/audit/export';
 import { openLedger, parseLedgerUrl } from '@lead-ledger/ledger/ledger.factory';
+import { openEmbeddedVault, PiiVault } from '@lead-ledger/pii';
 
 export interface ExportCommandOptions {
   ledgerUrl?: string;
@@ -14,6 +15,8 @@ export interface ExportCommandOptions {
   format?: string;
   include?: string;
   redact: boolean;
+  /** Show borrower contact details, opened with the data dir's key store and master key; without it they are redacted. */
+  pii?: boolean;
   output?: string;
 }
 
@@ -46,7 +49,15 @@ export async function runExport(options: ExportCommandOptions, io = { stdout: pr
     }
     throw error;
   }
-  const location = parseLedgerUrl(options.ledgerUrl ?? process.env.LEDGER_URL, options.dataDir ?? process.env.DATA_DIR ?? './data');
+  const dataDir = options.dataDir ?? process.env.DATA_DIR ?? './data';
+  let vault: PiiVault | null = null;
+  try {
+    vault = options.pii ? openEmbeddedVault(dataDir) : null;
+  } catch (error) {
+    io.stderr.write(`lead-ledger export --pii: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const location = parseLedgerUrl(options.ledgerUrl ?? process.env.LEDGER_URL, dataDir);
   const ledger = openLedger(location);
   try {
     const output = options.output && options.output !== '-' ? createWriteStream(options.output) : io.stdout;
@@ -55,6 +66,7 @@ export async function runExport(options: ExportCommandOptions, io = { stdout: pr
       ledger,
       actor: `cli:${userInfo().username}`,
       via: 'cli',
+      pii: vault ? { reader: vault, canRead: true } : { reader: null, canRead: false },
       output,
       end: output !== io.stdout,
     });
@@ -65,5 +77,6 @@ export async function runExport(options: ExportCommandOptions, io = { stdout: pr
     return 2;
   } finally {
     await ledger.close();
+    await vault?.store.close();
   }
 }

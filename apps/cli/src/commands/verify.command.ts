@@ -2,6 +2,8 @@ import { SingleBar } from 'cli-progress';
 import { openLedger, parseLedgerUrl } from '@lead-ledger/ledger/ledger.factory';
 import { ledgerPortSource, sqliteFileSource, VerifierSource, verifyLedger } from '@lead-ledger/audit/verify';
 import { formatReport } from '../format';
+import { openEmbeddedVault } from '@lead-ledger/pii';
+import { checkPiiEnvelopes, formatPiiReport } from './pii-check';
 
 export interface VerifyCommandOptions {
   ledgerUrl?: string;
@@ -10,6 +12,8 @@ export interface VerifyCommandOptions {
   progress: boolean;
   workers: number;
   maxListed: number;
+  /** Also check every sealed borrower envelope against <data-dir>/pii-keys.db and the master key (contact details are never printed). */
+  pii?: boolean;
 }
 
 /** Runs `lead-ledger verify`; resolves to the exit code (0 clean, 1 violations, 2 usage or I/O error). */
@@ -46,7 +50,9 @@ export async function runVerify(options: VerifyCommandOptions, io: { stdout: Nod
       bar.update(bar.getTotal(), { events: report.events.toLocaleString('en-US'), rate: report.eventsPerSecond.toLocaleString('en-US'), violations: report.violationCounts ? Object.values(report.violationCounts).reduce((a, b) => a + (b ?? 0), 0) : 0 });
       bar.stop();
     }
-    io.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    const pii = options.pii ? await piiCheck(options) : null;
+    io.stdout.write(options.json ? `${JSON.stringify(pii ? { ...report, pii } : report, null, 2)}\n` : formatReport(report) + (pii ? formatPiiReport(pii) : ''));
+    // An envelope that neither opens nor was erased is data lost outside the ledger, not a ledger violation: reported, exit unchanged.
     return report.ok ? 0 : 1;
   } catch (error) {
     bar?.stop();
@@ -54,6 +60,18 @@ export async function runVerify(options: VerifyCommandOptions, io: { stdout: Nod
     return 2;
   } finally {
     await source.close().catch(() => undefined);
+  }
+}
+
+async function piiCheck(options: VerifyCommandOptions) {
+  const dataDir = options.dataDir ?? process.env.DATA_DIR ?? './data';
+  const vault = openEmbeddedVault(dataDir);
+  const ledger = openLedger(parseLedgerUrl(options.ledgerUrl ?? process.env.LEDGER_URL, dataDir));
+  try {
+    return await checkPiiEnvelopes(ledger, vault);
+  } finally {
+    await ledger.close();
+    await vault.store.close();
   }
 }
 

@@ -26,6 +26,7 @@ import {
   summaryRow,
 } from './export-rows';
 import { candidatesFromLedger, candidatesFromReadModel, LeadCandidate, LeadsReadModel } from './lead-candidates';
+import { discloseLeadCreated, NO_PII_ACCESS, PiiAccess } from './pii-disclosure';
 
 export interface BeginLeadsExportOptions extends ExportRequest {
   ledger: Ledger;
@@ -48,6 +49,11 @@ export interface BeginLeadsExportOptions extends ExportRequest {
   now?: () => string;
   /** Called after each exported lead, with the running counts. */
   onProgress?: (progress: ExportCounts) => void;
+  /**
+   * Who may see borrower contact details, and the key store to open them with. Default: none
+   * (contact details redacted). Without `canRead`, the export is recorded as redacted.
+   */
+  pii?: Omit<PiiAccess, 'mask'>;
 }
 
 export interface WriteExportOptions {
@@ -80,7 +86,7 @@ export async function beginLeadsExport(options: BeginLeadsExportOptions): Promis
     filters: { ...options.filters },
     format: options.format,
     include: options.include,
-    redacted: options.redact,
+    redacted: options.redact || !(options.pii?.canRead ?? false),
     via: options.via,
     startedAt: now(),
   };
@@ -189,6 +195,7 @@ export class LeadsExport {
   /** The rows, pulled one at a time by the pipeline. */
   private async *records(counts: ExportCounts): AsyncGenerator<object> {
     const { ledger, readModel, filters, include, format, redact, onProgress } = this.options;
+    const access: PiiAccess = { ...(this.options.pii ?? NO_PII_ACCESS), mask: redact };
     const asOf = this.position;
     const candidates: AsyncIterable<LeadCandidate> = readModel ? candidatesFromReadModel(readModel, filters, asOf) : candidatesFromLedger(ledger, filters, asOf);
     for await (const { leadId } of candidates) {
@@ -196,13 +203,16 @@ export class LeadsExport {
       const doc = leadDocOf(events);
       if (doc === null || !matchesFilters(doc, filters)) continue;
       counts.leads += 1;
+      const disclosed = await discloseLeadCreated(events[0], access);
       if (include === 'summary') {
-        const row = summaryRow(doc, events, redact);
+        const row = summaryRow(doc, events, disclosed?.pii ?? { redacted: true });
         counts.rows += 1;
         yield format === 'csv' ? summaryCsvRecord(row) : row;
       } else {
+        // A v1 lead's events carry unsalted sha256 borrower keys, which a reader without pii:read must not get either.
+        const mask = redact || (!access.canRead && events[0].schemaVersion < 2);
         for (const event of events) {
-          const row = eventRow(leadId, event, redact);
+          const row = eventRow(leadId, event, mask, event === events[0] ? disclosed : null);
           counts.rows += 1;
           yield format === 'csv' ? eventCsvRecord(row) : row;
         }

@@ -2,6 +2,7 @@ import { LeadCreatedV1, LeadEvent, LeadScoredV1 } from '@lead-ledger/domain';
 import { RecordedEvent } from '@lead-ledger/ledger/ledger.port';
 import { evolveLeadDoc, LeadDocFields } from '@lead-ledger/projections/leads/leads.projection';
 import { LeadExportFilters } from './export-request';
+import { BorrowerPiiView } from './pii-disclosure';
 import { redactPii } from './redaction';
 
 /**
@@ -23,6 +24,8 @@ export interface EventRow {
   metadata: Record<string, unknown>;
   hash: string | null;
   prevHash: string | null;
+  /** On a LeadCreated: the borrower's contact details as this export may show them (docs/ledger-format.md, "Sealed borrower data"). */
+  pii?: BorrowerPiiView;
 }
 
 export const EVENT_CSV_COLUMNS = [
@@ -41,6 +44,7 @@ export const EVENT_CSV_COLUMNS = [
   'prevHash',
   'data',
   'metadata',
+  'pii',
 ] as const;
 
 /**
@@ -61,10 +65,11 @@ export interface SummaryRow {
   grade: string | null;
   campaign: string;
   vendor: string | null;
-  firstName: string;
-  lastName: string;
-  phone: string;
-  email: string;
+  /** Null when the export may not show contact details, or the borrower was erased (see piiStatus). */
+  firstName: string | null;
+  lastName: string | null;
+  phone: string | null;
+  email: string | null;
   state: string;
   zip: string;
   loanType: string;
@@ -78,6 +83,11 @@ export interface SummaryRow {
   /** The lead stream's revision and global position as of the export. */
   revision: number;
   lastPosition: string;
+  /** The pseudonymous borrower id (null for a lead recorded before borrower data was sealed). */
+  borrowerRef: string | null;
+  /** `revealed`, `erased` (the data key was destroyed) or `redacted` (this export may not show contact details). */
+  piiStatus: 'revealed' | 'erased' | 'redacted';
+  erasedAt: string | null;
 }
 
 export const SUMMARY_CSV_COLUMNS: ReadonlyArray<keyof SummaryRow> = [
@@ -109,9 +119,16 @@ export const SUMMARY_CSV_COLUMNS: ReadonlyArray<keyof SummaryRow> = [
   'failedOfficerIds',
   'revision',
   'lastPosition',
+  'borrowerRef',
+  'piiStatus',
+  'erasedAt',
 ];
 
-export function eventRow(leadId: string, event: RecordedEvent, redact: boolean): EventRow {
+/**
+ * `disclosed`: for a LeadCreated, its data and contact details as discloseLeadCreated gave them
+ * (which already applied the redaction); for any other event, redaction masks PII by field name.
+ */
+export function eventRow(leadId: string, event: RecordedEvent, redact: boolean, disclosed?: { data: Record<string, unknown>; pii: BorrowerPiiView } | null): EventRow {
   return {
     leadId,
     position: event.position.toString(),
@@ -120,10 +137,11 @@ export function eventRow(leadId: string, event: RecordedEvent, redact: boolean):
     type: event.type,
     schemaVersion: event.schemaVersion,
     recordedAt: event.recordedAt,
-    data: redact ? redactPii(event.data) : event.data,
+    data: disclosed ? disclosed.data : redact ? redactPii(event.data) : event.data,
     metadata: event.metadata as Record<string, unknown>,
     hash: event.chain?.hash ?? null,
     prevHash: event.chain?.prevHash ?? null,
+    ...(disclosed && { pii: disclosed.pii }),
   };
 }
 
@@ -146,6 +164,7 @@ export function eventCsvRecord(row: EventRow): unknown[] {
     row.prevHash,
     JSON.stringify(row.data),
     JSON.stringify(metadata),
+    row.pii === undefined ? '' : JSON.stringify(row.pii),
   ];
 }
 
@@ -176,16 +195,16 @@ export function createdInRange(createdAt: string, filters: LeadExportFilters): b
   return (filters.from === null || createdAt >= filters.from) && (filters.to === null || createdAt < filters.to);
 }
 
-export function summaryRow(doc: LeadDocFields, events: RecordedEvent[], redact: boolean): SummaryRow {
-  const created = events[0].data as unknown as LeadCreatedV1;
+/** `pii`: the LeadCreated's contact details as discloseLeadCreated gave them (already redacted as asked). */
+export function summaryRow(doc: LeadDocFields, events: RecordedEvent[], pii: BorrowerPiiView): SummaryRow {
+  const created = events[0].data as unknown as Omit<LeadCreatedV1, 'borrower'> & { borrowerRef?: string };
   let scored: LeadScoredV1 | null = null;
   const failedOfficerIds: string[] = [];
   for (const event of events) {
     if (event.type === 'LeadScored') scored = event.data as unknown as LeadScoredV1;
     if (event.type === 'LeadDeliveryFailed') failedOfficerIds.push(String(event.data.officerId));
   }
-  const borrower = redact ? redactPii(created.borrower) : created.borrower;
-  const consentIp = created.consent.ip === undefined ? null : redact ? redactPii({ ip: created.consent.ip }).ip : created.consent.ip;
+  const contact = 'firstName' in pii ? pii : null;
   return {
     leadId: doc.leadId,
     status: doc.status,
@@ -199,10 +218,10 @@ export function summaryRow(doc: LeadDocFields, events: RecordedEvent[], redact: 
     grade: scored?.grade ?? null,
     campaign: created.source.campaign,
     vendor: created.source.vendor ?? null,
-    firstName: borrower.firstName,
-    lastName: borrower.lastName,
-    phone: borrower.phone,
-    email: borrower.email,
+    firstName: contact?.firstName ?? null,
+    lastName: contact?.lastName ?? null,
+    phone: contact?.phone ?? null,
+    email: contact?.email ?? null,
     state: created.property.state,
     zip: created.property.zip,
     loanType: created.loan.type,
@@ -211,9 +230,12 @@ export function summaryRow(doc: LeadDocFields, events: RecordedEvent[], redact: 
     creditTier: created.creditTier,
     consentTcpa: created.consent.tcpa,
     consentCapturedAt: created.consent.capturedAt ?? null,
-    consentIp,
+    consentIp: contact?.consentIp ?? null,
     failedOfficerIds,
     revision: doc.revision,
     lastPosition: events[events.length - 1].position.toString(),
+    borrowerRef: created.borrowerRef ?? null,
+    piiStatus: contact ? 'revealed' : 'erased' in pii ? 'erased' : 'redacted',
+    erasedAt: 'erased' in pii ? pii.erasedAt : null,
   };
 }

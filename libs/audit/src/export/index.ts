@@ -4,3 +4,4 @@ export * from './export-rows';
 export * from './export-leads';
 export * from './lead-candidates';
 export * from './redaction';
+export * from './pii-disclosure';

@@ -4,8 +4,8 @@ import { PaceWindow } from '../pace/pace';
 import { AllocationStanding, AutomaticRoutingDecision, ExclusionReason, RepeatBorrower, RoutingExclusion } from '../routing/furthest-behind-pace';
 import { givenWhenThen } from '../testing/given-when-then';
 import { RouteLeadAutomatically, RouteLeadToOfficer } from './lead.commands';
-import { borrowerKeysOf, leadDecider } from './lead.decider';
-import { LeadCreatedV1, LeadEvent } from './lead.events';
+import { leadDecider } from './lead.decider';
+import { LeadCreatedV2, LeadEvent } from './lead.events';
 
 // September 2026 in Chicago: 30 days, no DST change. `now` is local midnight on the 16th, half way
 // through the month, so every expected figure is allocation ÷ 2 exactly.
@@ -58,7 +58,7 @@ describe('lead routing through the lead decider', () => {
                 excluded: [{ officerId: 'officer-c', reasons: ['ALLOCATION_CANCELLED'] }],
               },
               allocation: { officerId: 'officer-b', month, marketId },
-              borrowerKeys: borrowerKeysOf(aLeadCreated().data.borrower),
+              borrowerKeys: aLeadCreated().data.borrowerKeys,
               routedAt: now,
             },
           },
@@ -305,7 +305,7 @@ describe('lead routing through the lead decider', () => {
               marketId,
               decision: { rule: 'override', reason: 'borrower asked for her', by: 'ops@lender.test', at: now },
               allocation,
-              borrowerKeys: borrowerKeysOf(aLeadCreated().data.borrower),
+              borrowerKeys: aLeadCreated().data.borrowerKeys,
               routedAt: now,
             },
           },
@@ -325,7 +325,7 @@ describe('lead routing through the lead decider', () => {
               marketId: null,
               decision: { rule: 'override', reason: 'borrower asked for her', by: 'ops@lender.test', at: now },
               allocation: null,
-              borrowerKeys: borrowerKeysOf(aLeadCreated().data.borrower),
+              borrowerKeys: aLeadCreated().data.borrowerKeys,
               routedAt: now,
             },
           },
@@ -386,20 +386,22 @@ describe('lead routing through the lead decider', () => {
   }
 
   function aLeadCreated(): LeadEvent & { type: 'LeadCreated' } {
-    const borrower = { firstName: 'Sarah', lastName: 'Lee', phone: '+12145550123', email: 'sarah@example.com' };
-    const data: LeadCreatedV1 = {
+    const borrowerRef = '3c'.repeat(16);
+    const data: LeadCreatedV2 = {
       leadId,
       marketId,
       source: { campaign: 'fb-nov' },
-      borrower,
+      // Sealed at the edge; opaque to the domain.
+      sealedBorrower: { alg: 'A256GCM', keyId: 'dk_routing', borrowerRef, iv: 'aXYxMjM0NTY3ODkw', ciphertext: 'c2VhbGVk', tag: 'dGFnMTIzNDU2Nzg5MDEyMw==' },
+      borrowerRef,
       property: { state: 'TX', zip: '75201' },
       loan: { type: 'purchase', program: 'fha', amount: 300_000 },
       creditTier: 'good',
       consent: { tcpa: true, capturedAt: plus(-2 * HOUR), text: 'I agree to be contacted.' },
-      borrowerKeys: borrowerKeysOf(borrower),
+      borrowerKeys: [`phone:${'d4'.repeat(32)}`, `email:${'e5'.repeat(32)}`],
       createdAt: plus(-2 * HOUR),
     };
-    return { type: 'LeadCreated', schemaVersion: 1, data };
+    return { type: 'LeadCreated', schemaVersion: 2, data };
   }
 
   function aLeadScored(score = 70): LeadEvent {
@@ -414,6 +416,7 @@ describe('lead routing through the lead decider', () => {
       type: 'RouteLeadAutomatically',
       data: { leadId },
       routing: { marketId, month, paceTolerance: null, allocations, repeatBorrower: null, ...overrides },
+      consentMaxAgeDays: 30,
       at: now,
     };
   }
@@ -426,6 +429,7 @@ describe('lead routing through the lead decider', () => {
       marketId,
       allocation: { officerId, month, marketId },
       repeatBorrower: null,
+      consentMaxAgeDays: 30,
       ...overrides,
       at: now,
     };

@@ -1,6 +1,6 @@
 import { AllocationRef } from '../allocation/allocation.events';
 import { RepeatBorrower, RoutingInput } from '../routing/furthest-behind-pace';
-import { LeadCreatedV1 } from './lead.events';
+import { LeadCreatedV2 } from './lead.events';
 import { UsState } from './lead.vocabulary';
 import { CreditReason, DeliveryChannel, ScoreGrade } from './lead.vocabulary';
 
@@ -10,7 +10,8 @@ import { CreditReason, DeliveryChannel, ScoreGrade } from './lead.vocabulary';
  */
 export type CreateLead = {
   type: 'CreateLead';
-  data: Omit<LeadCreatedV1, 'createdAt' | 'borrowerKeys'>;
+  /** Sealed at the edge before it gets here: the borrower's contact details, their keys and ref. */
+  data: Omit<LeadCreatedV2, 'createdAt'>;
   /** Whether the market the body names exists (true when it names none). */
   marketKnown: boolean;
   at: string;
@@ -33,6 +34,8 @@ export type RouteLeadToOfficer = {
   /** The officer's allocation in that market this month, which the lead will count against. */
   allocation: AllocationRef | null;
   repeatBorrower: RepeatBorrower | null;
+  /** The consent gate's policy (CONSENT_MAX_AGE_DAYS): consent older than this at routing time is refused. */
+  consentMaxAgeDays: number;
   at: string;
 };
 
@@ -41,6 +44,7 @@ export type RouteLeadAutomatically = {
   type: 'RouteLeadAutomatically';
   data: { leadId: string };
   routing: Omit<RoutingInput, 'lead' | 'at'>;
+  consentMaxAgeDays: number;
   at: string;
 };
 

@@ -13,13 +13,15 @@ import {
   RouteLeadToOfficer,
   ScoreLead,
 } from './lead.commands';
-import { ConsentEvidence, LeadCreatedV1, LeadEvent } from './lead.events';
+import { ConsentEvidence, LeadEvent, LeadFacts, leadFactsOf } from './lead.events';
+import { assertConsentValid, CONSENT_CLOCK_SKEW_MS } from './consent-gate';
 
 export type LeadStatus = 'absent' | 'new' | 'scored' | 'routed' | 'delivered' | 'credited';
 
 export interface LeadState {
   status: LeadStatus;
-  lead: LeadCreatedV1 | null;
+  /** The lead's facts without contact details (those stay sealed, for the edge to open). */
+  lead: LeadFacts | null;
   score: number | null;
   /** The officer holding the lead now (routed, delivered or credited), or null. */
   officerId: string | null;
@@ -47,13 +49,11 @@ export const initialLeadState: LeadState = {
 };
 
 const DAY_MS = 86_400_000;
-/** A consent timestamp a little ahead of our clock is clock skew at the capture site, not fraud. */
-const CONSENT_CLOCK_SKEW_MS = 5 * 60_000;
 
 export function evolveLead(state: LeadState, event: LeadEvent): LeadState {
   switch (event.type) {
     case 'LeadCreated':
-      return { ...initialLeadState, status: 'new', lead: event.data };
+      return { ...initialLeadState, status: 'new', lead: leadFactsOf(event) };
     case 'LeadScored':
       return { ...state, status: 'scored', score: event.data.score, lastUnroutable: null };
     case 'LeadRouted':
@@ -122,10 +122,14 @@ function createLead({ data, marketKnown, at }: CreateLead, state: LeadState): Le
     throw ruleViolated('UNKNOWN_MARKET', `market ${data.marketId} does not exist`, [{ field: 'marketId', message: 'no such market' }]);
   }
   assertConsent(data.consent, at);
-  return [{ type: 'LeadCreated', schemaVersion: 1, data: { ...data, borrowerKeys: borrowerKeysOf(data.borrower), createdAt: at } }];
+  return [{ type: 'LeadCreated', schemaVersion: 2, data: { ...data, createdAt: at } }];
 }
 
-/** Keys for the repeat-borrower rule: the normalised phone and email, hashed. */
+/**
+ * LeadCreated v1's borrower keys: sha256 of the normalised phone and email, unsalted. Kept only to
+ * read and generate v1 data; v2 keys are HMACs made at the edge (libs/pii), because a plain hash
+ * of a phone number is found again by hashing every number.
+ */
 export function borrowerKeysOf(borrower: { phone: string; email: string }): string[] {
   const hash = (value: string) => createHash('sha256').update(value).digest('hex');
   return [`phone:${hash(borrower.phone)}`, `email:${hash(borrower.email.trim().toLowerCase())}`];
@@ -153,8 +157,8 @@ function scoreLead({ data, at }: ScoreLead, state: LeadState): LeadEvent[] {
 }
 
 /** An override checks only that the officer exists, is active and licensed, plus the repeat-borrower rule. */
-function routeLeadToOfficer({ data, officer, marketId, allocation, repeatBorrower, at }: RouteLeadToOfficer, state: LeadState): LeadEvent[] {
-  const lead = assertRoutable(state, data.leadId, at);
+function routeLeadToOfficer({ data, officer, marketId, allocation, repeatBorrower, consentMaxAgeDays, at }: RouteLeadToOfficer, state: LeadState): LeadEvent[] {
+  const lead = assertRoutable(state, data.leadId, at, consentMaxAgeDays);
   if (officer === null) {
     throw ruleViolated('UNKNOWN_OFFICER', `officer ${data.officerId} does not exist`, [{ field: 'officerId', message: 'no such officer' }]);
   }
@@ -184,8 +188,8 @@ function routeLeadToOfficer({ data, officer, marketId, allocation, repeatBorrowe
   ];
 }
 
-function routeLeadAutomatically({ data, routing, at }: RouteLeadAutomatically, state: LeadState): LeadEvent[] {
-  const lead = assertRoutable(state, data.leadId, at);
+function routeLeadAutomatically({ data, routing, consentMaxAgeDays, at }: RouteLeadAutomatically, state: LeadState): LeadEvent[] {
+  const lead = assertRoutable(state, data.leadId, at, consentMaxAgeDays);
   const decision = furthestBehindPace({
     ...routing,
     at,
@@ -231,8 +235,8 @@ function sameRefusal(a: AutomaticRoutingDecision, b: AutomaticRoutingDecision): 
   );
 }
 
-/** What every route, manual or automatic, needs first. Returns the lead. */
-export function assertRoutable(state: LeadState, leadId: string, at: string): LeadCreatedV1 {
+/** What every route, manual or automatic, needs first, ending with the consent gate. Returns the lead. */
+export function assertRoutable(state: LeadState, leadId: string, at: string, consentMaxAgeDays: number): LeadFacts {
   const lead = existing(state, leadId);
   if (state.status === 'routed') {
     throw conflict('LEAD_ALREADY_ROUTED', `lead ${leadId} is already routed to ${state.officerId}; it can be routed again only after its delivery fails`);
@@ -241,7 +245,7 @@ export function assertRoutable(state: LeadState, leadId: string, at: string): Le
     throw conflict('LEAD_ALREADY_DELIVERED', `lead ${leadId} was delivered to ${state.officerId}; a delivered lead is never routed again`);
   }
   if (state.status !== 'scored') throw ruleViolated('LEAD_NOT_SCORED', `lead ${leadId} must be scored before it is routed`);
-  assertConsent(lead.consent, at);
+  assertConsentValid(lead.consent, { at, maxAgeDays: consentMaxAgeDays });
   return lead;
 }
 
@@ -317,7 +321,7 @@ function creditLead({ data, at, creditWindowDays }: CreditLead, state: LeadState
   ];
 }
 
-function existing(state: LeadState, leadId: string): LeadCreatedV1 {
+function existing(state: LeadState, leadId: string): LeadFacts {
   if (state.lead === null) throw notFound('LEAD_NOT_FOUND', `lead ${leadId} does not exist`);
   return state.lead;
 }
@@ -329,7 +333,8 @@ function assertHeldBy(state: LeadState, officerId: string, action: string): void
   }
 }
 
-function assertConsent(consent: ConsentEvidence, at: string): void {
+/** At creation: consent given, with a capture time not in the future. The full gate runs at routing. */
+function assertConsent(consent: Pick<ConsentEvidence, 'tcpa' | 'capturedAt'>, at: string): void {
   if (consent.tcpa !== true) {
     throw ruleViolated('CONSENT_REQUIRED', 'the lead has no TCPA consent', [{ field: 'consent.tcpa', message: 'must be true' }]);
   }

@@ -4,7 +4,7 @@ import { fold } from '../decider';
 import { givenWhenThen } from '../testing/given-when-then';
 import { CreateLead, CreditLead, DeliverLead, RecordDeliveryFailure, RouteLeadToOfficer, ScoreLead } from './lead.commands';
 import { borrowerKeysOf, initialLeadState, leadDecider } from './lead.decider';
-import { ConsentEvidence, LeadEvent } from './lead.events';
+import { ConsentEvidence, LeadEvent, leadFactsOf } from './lead.events';
 
 const now = '2026-11-22T15:00:00.000Z';
 const MINUTE = 60_000;
@@ -13,6 +13,7 @@ const officerA = 'officer-ada';
 const officerB = 'officer-bo';
 const marketId = 'austin';
 const month = '2026-11';
+const BORROWER_REF = '0f'.repeat(16);
 
 describe('lead decider', () => {
   const given = givenWhenThen(leadDecider);
@@ -23,18 +24,18 @@ describe('lead decider', () => {
   });
 
   describe('CreateLead', () => {
-    it('records LeadCreated with the borrower keys and createdAt = the command time', () => {
+    it('records LeadCreated v2 with the sealed borrower, their keys and ref as the edge gave them, and createdAt = the command time', () => {
       const command = aCreateLead();
       given([])
         .when(command)
-        .then([{ type: 'LeadCreated', schemaVersion: 1, data: { ...command.data, borrowerKeys: keysOf(command), createdAt: now } }]);
+        .then([{ type: 'LeadCreated', schemaVersion: 2, data: { ...command.data, createdAt: now } }]);
     });
 
     it('records the market the caller named', () => {
       const command = aCreateLead({ marketId });
       given([])
         .when(command)
-        .then([{ type: 'LeadCreated', schemaVersion: 1, data: { ...command.data, marketId, borrowerKeys: keysOf(command), createdAt: now } }]);
+        .then([{ type: 'LeadCreated', schemaVersion: 2, data: { ...command.data, marketId, createdAt: now } }]);
     });
 
     it('refuses a market that does not exist', () => {
@@ -83,7 +84,7 @@ describe('lead decider', () => {
       const command = aCreateLead({ consent: { tcpa: true, capturedAt: plus(ahead) } });
       given([])
         .when(command)
-        .then([{ type: 'LeadCreated', schemaVersion: 1, data: { ...command.data, borrowerKeys: keysOf(command), createdAt: now } }]);
+        .then([{ type: 'LeadCreated', schemaVersion: 2, data: { ...command.data, createdAt: now } }]);
     });
   });
 
@@ -108,6 +109,32 @@ describe('lead decider', () => {
       const [otherPhone, otherEmail] = borrowerKeysOf({ phone: '+15125550143', email: 'dana.reyes2@example.com' });
       expect(otherPhone).not.toBe(phone);
       expect(otherEmail).not.toBe(email);
+    });
+  });
+
+  describe('LeadCreated v1 (plaintext borrower) in an old ledger', () => {
+    it('folds to the same facts as v2, without the contact details, and the lead can be scored, routed and delivered', () => {
+      const v1 = aLeadCreatedV1();
+      const state = fold(leadDecider, [v1]);
+      expect(state.lead).toEqual({ ...withoutBorrower(v1.data), borrowerRef: null });
+      expect(JSON.stringify(state.lead)).not.toContain('Dana');
+      given([v1, aLeadScored()])
+        .when(aRouteLeadToOfficer(officerA))
+        .then([
+          {
+            type: 'LeadRouted',
+            schemaVersion: 1,
+            data: {
+              leadId,
+              officerId: officerA,
+              marketId,
+              decision: { rule: 'override', reason: 'manual pick', by: 'ops@lender.test', at: now },
+              allocation: anAllocationRef(officerA),
+              borrowerKeys: v1.data.borrowerKeys,
+              routedAt: now,
+            },
+          },
+        ]);
     });
   });
 
@@ -472,7 +499,7 @@ describe('lead decider', () => {
       ]);
       expect(state).toStrictEqual({
         status: 'credited',
-        lead: created.data,
+        lead: leadFactsOf(created),
         score: 72,
         officerId: officerA,
         marketId,
@@ -488,7 +515,7 @@ describe('lead decider', () => {
       const state = fold(leadDecider, [created, aLeadScored({ score: 72 }), aLeadRouted(officerA), aLeadDeliveryFailed(officerA)]);
       expect(state).toStrictEqual({
         status: 'scored',
-        lead: created.data,
+        lead: leadFactsOf(created),
         score: 72,
         officerId: null,
         marketId: null,
@@ -538,7 +565,11 @@ describe('lead decider', () => {
   }
 
   function keysOf(command: CreateLead): string[] {
-    return borrowerKeysOf(command.data.borrower);
+    return command.data.borrowerKeys;
+  }
+
+  function withoutBorrower<T extends { borrower: unknown }>({ borrower: _, ...rest }: T): Omit<T, 'borrower'> {
+    return rest;
   }
 
   function aCreateLead(overrides: Partial<CreateLead['data']> = {}): CreateLead {
@@ -548,11 +579,14 @@ describe('lead decider', () => {
         leadId,
         marketId: null,
         source: { campaign: 'fall-refi', vendor: 'acme-leads' },
-        borrower: { firstName: 'Dana', lastName: 'Reyes', phone: '+15125550142', email: 'dana.reyes@example.com' },
+        // Sealed at the edge (libs/pii): to the domain these are opaque values it only carries.
+        sealedBorrower: { alg: 'A256GCM', keyId: 'dk_0123456789abcdef01234567', borrowerRef: BORROWER_REF, iv: 'aXYxMjM0NTY3ODkw', ciphertext: 'c2VhbGVk', tag: 'dGFnMTIzNDU2Nzg5MDEyMw==' },
+        borrowerRef: BORROWER_REF,
+        borrowerKeys: [`phone:${'a1'.repeat(32)}`, `email:${'b2'.repeat(32)}`],
         property: { state: 'TX', zip: '78701' },
         loan: { type: 'refinance', program: 'conventional', amount: 320_000 },
         creditTier: 'good',
-        consent: { tcpa: true, capturedAt: plus(-2 * MINUTE), text: 'I agree to be contacted.', ip: '203.0.113.7' },
+        consent: { tcpa: true, capturedAt: plus(-2 * MINUTE), text: 'I agree to be contacted.' },
         ...overrides,
       },
       marketKnown: true,
@@ -562,7 +596,18 @@ describe('lead decider', () => {
 
   function aLeadCreated(): LeadEvent & { type: 'LeadCreated' } {
     const { data } = aCreateLead();
-    return { type: 'LeadCreated', schemaVersion: 1, data: { ...data, borrowerKeys: borrowerKeysOf(data.borrower), createdAt: plus(-60 * MINUTE) } };
+    return { type: 'LeadCreated', schemaVersion: 2, data: { ...data, createdAt: plus(-60 * MINUTE) } };
+  }
+
+  /** As an older ledger holds it: the borrower in plaintext, sha256 keys, the consent's IP. */
+  function aLeadCreatedV1(): LeadEvent & { type: 'LeadCreated'; schemaVersion: 1 } {
+    const { sealedBorrower: _, borrowerRef: __, consent, ...data } = aCreateLead().data;
+    const borrower = { firstName: 'Dana', lastName: 'Reyes', phone: '+15125550142', email: 'dana.reyes@example.com' };
+    return {
+      type: 'LeadCreated',
+      schemaVersion: 1,
+      data: { ...data, borrower, consent: { ...consent, ip: '203.0.113.7' }, borrowerKeys: borrowerKeysOf(borrower), createdAt: plus(-60 * MINUTE) },
+    };
   }
 
   function aScoreLead(overrides: Partial<ScoreLead['data']> = {}): ScoreLead {
@@ -581,6 +626,7 @@ describe('lead decider', () => {
       marketId,
       allocation: anAllocationRef(officerId),
       repeatBorrower: null,
+      consentMaxAgeDays: 30,
       at: now,
     };
   }

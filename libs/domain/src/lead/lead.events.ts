@@ -3,7 +3,7 @@ import { AutomaticRoutingDecision } from '../routing/furthest-behind-pace';
 import { CreditReason, CreditTier, DeliveryChannel, LoanProgram, LoanType, ScoreGrade, UsState } from './lead.vocabulary';
 
 /**
- * Lead events, version 1. These are facts: once a type and version is in a ledger its meaning is
+ * Lead events. These are facts: once a type and version is in a ledger its meaning is
  * fixed. A new shape gets a new schema version with an upcaster, never an edited definition.
  */
 
@@ -32,6 +32,67 @@ export interface LeadCreatedV1 {
   borrowerKeys: string[];
   createdAt: string;
 }
+
+/**
+ * A sealed envelope (AES-256-GCM under the borrower's data key; libs/pii). The domain only carries
+ * it: sealing and opening happen at the edge, so the domain never sees plaintext contact details.
+ */
+export interface SealedPii {
+  alg: 'A256GCM';
+  keyId: string;
+  borrowerRef: string;
+  iv: string;
+  ciphertext: string;
+  tag: string;
+}
+
+/** What a LeadCreated v2 seals: the borrower's contact details and the consent's IP address. */
+export interface SealedBorrowerFields {
+  firstName: string;
+  lastName: string;
+  phone: string;
+  email: string;
+  consentIp?: string;
+}
+
+/**
+ * Version 2: the borrower's contact details and the consent's IP address are sealed
+ * (`sealedBorrower`, decrypting to SealedBorrowerFields), so the ledger holds no plaintext PII and the hash chain
+ * covers only ciphertext. Destroying the borrower's data key erases them without touching the
+ * chain. `borrowerKeys` are HMACs under a secret derived from the master key (not plain hashes).
+ */
+export interface LeadCreatedV2 {
+  leadId: string;
+  marketId: string | null;
+  source: { campaign: string; vendor?: string };
+  sealedBorrower: SealedPii;
+  /** A stable pseudonymous id of the borrower (from the phone's key); erasure is asked for by it. */
+  borrowerRef: string;
+  property: { state: UsState; zip: string };
+  loan: { type: LoanType; program?: LoanProgram; amount: number };
+  creditTier: CreditTier;
+  consent: Omit<ConsentEvidence, 'ip'>;
+  borrowerKeys: string[];
+  createdAt: string;
+}
+
+/**
+ * A lead's facts, whichever LeadCreated version recorded them: everything but the contact details
+ * (which only the edge can open). The decider and read models work on this.
+ */
+export type LeadFacts = Omit<LeadCreatedV1, 'borrower'> & { borrowerRef: string | null };
+
+/** Upcasts either LeadCreated version to the facts the domain uses. */
+export function leadFactsOf(event: LeadCreatedEvent): LeadFacts {
+  if (event.schemaVersion === 2) {
+    const { sealedBorrower: _sealed, ...facts } = event.data;
+    return facts;
+  }
+  const { borrower: _plain, ...facts } = event.data;
+  return { ...facts, borrowerRef: null };
+}
+
+export type LeadCreatedEvent = { type: 'LeadCreated'; schemaVersion: 1; data: LeadCreatedV1 } | { type: 'LeadCreated'; schemaVersion: 2; data: LeadCreatedV2 };
 
 export interface LeadScoredV1 {
   leadId: string;
@@ -101,7 +162,7 @@ export interface LeadCreditedV1 {
 }
 
 export type LeadEvent =
-  | { type: 'LeadCreated'; schemaVersion: 1; data: LeadCreatedV1 }
+  | LeadCreatedEvent
   | { type: 'LeadScored'; schemaVersion: 1; data: LeadScoredV1 }
   | { type: 'LeadRouted'; schemaVersion: 1; data: LeadRoutedV1 }
   | { type: 'LeadUnroutable'; schemaVersion: 1; data: LeadUnroutableV1 }
