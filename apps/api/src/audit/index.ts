@@ -6,6 +6,8 @@ import { APP_CONFIG, LEDGER } from '../ledger/ledger.tokens';
 import { DigestRecorder } from './digest-recorder';
 import { LedgerDigestsController } from './ledger-digests.controller';
 import { ProofService } from './proof.service';
+import { VerificationJobsController } from './verification-jobs.controller';
+import { VerificationJobs } from './verification-jobs.service';
 
 export { DigestRecorder } from './digest-recorder';
 export { ProofService } from './proof.service';
@@ -22,6 +24,7 @@ export const AUDIT_PROVIDERS: Provider[] = [
     },
   },
   ProofService,
+  VerificationJobs,
 ];
 
-export const AUDIT_CONTROLLERS = [LedgerDigestsController];
+export const AUDIT_CONTROLLERS = [LedgerDigestsController, VerificationJobsController];
