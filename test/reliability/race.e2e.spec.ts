@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { allocationBody, leadBody, marketBody, MONTH, NOW, officerBody } from './support/fixtures';
 import { InProcessApp, startInProcessApp } from './support/in-process-app';
 import { intFromEnv, writeResults } from './support/results';
-import { RawRequest, RawResponse, simultaneously } from './support/simultaneous';
+import { RawRequest, RawResponse, simultaneously } from '../support/simultaneous-http';
 
 /**
  * Conflicting commands sent at the same instant over real HTTP (every socket connected first, then

@@ -1,16 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  AppendResult,
-  ExpectedRevision,
-  Ledger,
-  LedgerSubscription,
-  NewEvent,
-  ReadAllOptions,
-  ReadStreamOptions,
-  RecordedEvent,
-  SubscribeOptions,
-  WrongExpectedRevisionError,
-} from '../ledger.port';
+import { ForwardingLedger } from '../forwarding-ledger';
+import { AppendResult, ExpectedRevision, NewEvent, WrongExpectedRevisionError } from '../ledger.port';
 import { eventHash, GENESIS_HASH } from './event-hash';
 
 /** An `any` append that keeps losing races to other writers gives up after this many tries. */
@@ -21,10 +11,8 @@ const MAX_ANY_ATTEMPTS = 10;
  * hash of the stream's previous event. The append is made at the exact revision the chain was
  * computed on, so a concurrent writer can never leave two events claiming the same predecessor.
  */
-export class ChainedLedger implements Ledger {
-  constructor(private readonly inner: Ledger) {}
-
-  async append(stream: string, events: NewEvent[], { expectedRevision }: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+export class ChainedLedger extends ForwardingLedger {
+  override async append(stream: string, events: NewEvent[], { expectedRevision }: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
     for (let attempt = 1; ; attempt++) {
       const [last] = await this.inner.readStream(stream, { direction: 'backwards', maxCount: 1 });
       const current = last?.revision ?? null;
@@ -46,34 +34,6 @@ export class ChainedLedger implements Ledger {
         if (!(error instanceof WrongExpectedRevisionError) || expectedRevision !== 'any' || attempt >= MAX_ANY_ATTEMPTS) throw error;
       }
     }
-  }
-
-  readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
-    return this.inner.readStream(stream, options);
-  }
-
-  streamRevision(stream: string): Promise<bigint | null> {
-    return this.inner.streamRevision(stream);
-  }
-
-  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
-    return this.inner.readAll(options);
-  }
-
-  headPosition(): Promise<bigint | null> {
-    return this.inner.headPosition();
-  }
-
-  subscribeToAll(options?: SubscribeOptions): LedgerSubscription {
-    return this.inner.subscribeToAll(options);
-  }
-
-  ping(): Promise<void> {
-    return this.inner.ping();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }
 

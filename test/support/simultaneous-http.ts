@@ -10,8 +10,11 @@ export interface RawRequest {
 
 export interface RawResponse {
   status: number;
+  /** Header names in lower case. */
   headers: Record<string, string>;
+  /** The parsed JSON body, or the text when the body is not JSON. */
   body: any;
+  text: string;
 }
 
 /**
@@ -83,7 +86,7 @@ function parseResponse(raw: Buffer): RawResponse {
   let body = raw.subarray(split + 4);
   if (headers['transfer-encoding'] === 'chunked') body = dechunk(body);
   const text = body.toString('utf8');
-  return { status: Number(statusLine.split(' ')[1]), headers, body: /json/.test(headers['content-type'] ?? '') && text !== '' ? JSON.parse(text) : text };
+  return { status: Number(statusLine.split(' ')[1]), headers, body: /json/.test(headers['content-type'] ?? '') && text !== '' ? JSON.parse(text) : text, text };
 }
 
 function dechunk(raw: Buffer): Buffer {
