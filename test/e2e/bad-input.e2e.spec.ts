@@ -181,6 +181,17 @@ describe('bad input (e2e, embedded ledger)', () => {
     leadId = randomUUID();
   });
 
+  it.each([
+    ['a malformed percent-encoding in the path', '/v1/leads/%zz/score', 400, 'MALFORMED_URL'],
+    ['a path parameter over the router limit', `/v1/leads/${'a'.repeat(200)}/score`, 414, 'URI_TOO_LONG'],
+  ])('%s → refused by the router in the contract shape (%s), nothing appended', async (_, path, status, code) => {
+    const before = api.countEvents();
+    const res = await api.http.post(path as string).send({ score: 50 });
+    expect(res.status).toBe(status);
+    expect(res.body).toEqual({ code, message: expect.stringMatching(/\S/), details: [] });
+    expect(api.countEvents()).toBe(before);
+  });
+
   it.each(CASES.map((c) => [c.name, c] as const))('%s → refused with its exact status and code, nothing appended', async (_, bad) => {
     // given: a lead in a state where a valid request would have been accepted
     await leadIn(bad.state, leadId);

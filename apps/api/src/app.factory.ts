@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Logger } from 'nestjs-pino';
@@ -26,6 +27,18 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestIdOf,
     logger: false,
+    // `/ui/` finds `/ui`, as people type it.
+    routerOptions: { ignoreTrailingSlash: true },
+    // The router's own refusals (a malformed URL, a path parameter too long) come before Nest can
+    // see the request; answer them in the contract's error shape and codes too.
+    frameworkErrors: (error: FastifyError, _request: unknown, reply: FastifyReply) => {
+      const known: Record<string, { status: number; code: string; message: string }> = {
+        FST_ERR_BAD_URL: { status: 400, code: 'MALFORMED_URL', message: 'the URL is not valid (bad percent-encoding?)' },
+        FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'URI_TOO_LONG', message: 'a path parameter is too long' },
+      };
+      const answer = known[error.code] ?? { status: error.statusCode && error.statusCode < 500 ? error.statusCode : 400, code: 'MALFORMED_REQUEST', message: 'the request could not be routed' };
+      void reply.code(answer.status).header('content-type', 'application/json; charset=utf-8').send({ code: answer.code, message: answer.message, details: [] });
+    },
   });
   const fastify = adapter.getInstance();
   await registerSecurityHeaders(fastify);
