@@ -21,6 +21,8 @@ const knobs = {
   CRASH_KILLS: process.env.CRASH_KILLS || '20',
   RACE_SCALE: process.env.RACE_SCALE || '2',
   FUZZ_RUNS: process.env.FUZZ_RUNS || '60000',
+  // A fresh fuzz sequence every full run (npm test keeps a fixed one).
+  FUZZ_SEED: process.env.FUZZ_SEED || 'random',
 };
 
 interface SpecRun {
