@@ -228,8 +228,10 @@ async function putOfficer(api: RunningApp, officerId: string) {
   await api.http.put(`/v1/officers/${officerId}`).send({ name: `Officer ${officerId}`, nmlsId: '1000001', licensedStates: ['TX'], active: true }).expect(201);
 }
 
+/** Distinct phones: a random collision would make a lead a repeat borrower and change the routing counters. */
+let leadsMade = 0;
 function leadIn(marketId: string) {
-  const n = Math.floor(Math.random() * 9000) + 1000;
+  const n = 1000 + ++leadsMade;
   return aLeadBody({ marketId, borrower: { firstName: 'Sam', lastName: 'Lee', phone: `+1214555${n}`, email: `sam.${randomUUID()}@example.com` } });
 }
 

@@ -140,7 +140,7 @@ describe('routing: furthest behind pace, exclusively', () => {
     await givenAllocation(a, dfw, { leads: 100 });
     await givenAllocation(b, dfw, { leads: 100 });
     await givenAllocation(b, hou, { leads: 100 }, '2026-12');
-    const borrower = { firstName: 'Rita', lastName: 'Moss', phone: `+1214555${digits(4)}`, email: `rita.${randomUUID()}@example.com` };
+    const borrower = { firstName: 'Rita', lastName: 'Moss', phone: uniquePhone('214'), email: `rita.${randomUUID()}@example.com` };
 
     const first = await routeNewLead(dfw, { borrower });
     const holder = first.body.officerId as string;
@@ -154,7 +154,7 @@ describe('routing: furthest behind pace, exclusively', () => {
 
     // The holder pauses: the borrower is refused rather than handed to the other officer.
     await api.http.post(`/v1/officers/${holder}/allocations/2026-11/pause`).send({ reason: 'vacation' }).expect(200);
-    const refused = await routeNewLead(dfw, { borrower: { ...borrower, phone: `+1972555${digits(4)}` } });
+    const refused = await routeNewLead(dfw, { borrower: { ...borrower, phone: uniquePhone('972') } });
     expect(refused.status).toBe(422);
     expect(refused.body.code).toBe('NO_ELIGIBLE_OFFICER');
     expect(refused.body.details[0]).toMatchObject({ reasons: ['DUPLICATE_BORROWER'] });
@@ -219,7 +219,7 @@ describe('routing: furthest behind pace, exclusively', () => {
   }
 
   async function givenScoredLead(marketId: string | null, overrides: Record<string, unknown> = {}) {
-    const borrower = { firstName: 'Sam', lastName: 'Lee', phone: `+1214555${digits(4)}`, email: `sam.${randomUUID()}@example.com` };
+    const borrower = { firstName: 'Sam', lastName: 'Lee', phone: uniquePhone('214'), email: `sam.${randomUUID()}@example.com` };
     const created = await api.http.post('/v1/leads').send(aLeadBody({ ...(marketId && { marketId }), borrower, ...overrides })).expect(201);
     await api.http.post(`/v1/leads/${created.body.leadId}/score`).send({ score: 80 }).expect(200);
     return created.body.leadId as string;
@@ -232,8 +232,19 @@ describe('routing: furthest behind pace, exclusively', () => {
   }
 });
 
+/**
+ * A phone number no other lead in this file has. The repeat-borrower rule keys on phones, so a
+ * random collision would turn an unrelated lead into a repeat borrower (a flaky refusal).
+ */
+let phonesIssued = 0;
+
 function digits(n: number): string {
   return Array.from({ length: n }, () => Math.floor(Math.random() * 10)).join('');
+}
+
+function uniquePhone(areaCode: string): string {
+  phonesIssued += 1;
+  return `+1${areaCode}555${String(1000 + phonesIssued).padStart(4, '0')}`;
 }
 
 function countBy(values: string[]): Record<string, number> {
