@@ -2,8 +2,8 @@ import { AllocationEvent, AllocationFilters, AllocationRef, LeadEvent, PauseInte
 import { Projection, ReadDocument } from '@lead-ledger/read-models';
 import { RecordedEvent } from '@lead-ledger/ledger/ledger.port';
 
-/** One officer's allocation in one market and month, with the counts pace is computed from. */
-export type AllocationPaceDoc = ReadDocument & {
+/** An allocation's contracted terms and status, as every allocation read model keeps them. */
+export interface AllocationTerms {
   officerId: string;
   month: string;
   marketId: string;
@@ -15,6 +15,10 @@ export type AllocationPaceDoc = ReadDocument & {
   pauses: PauseInterval[];
   paused: boolean;
   cancelled: boolean;
+}
+
+/** One officer's allocation in one market and month, with the counts pace is computed from. */
+export type AllocationPaceDoc = ReadDocument & AllocationTerms & {
   /** Routed under this allocation and not failed: counts from the moment of routing. */
   assigned: number;
   delivered: number;

@@ -1,6 +1,7 @@
-import { AllocationEvent, AllocationFilters, AllocationRef, LeadEvent, PauseInterval } from '@lead-ledger/domain';
+import { AllocationEvent, AllocationRef, LeadEvent, PauseInterval } from '@lead-ledger/domain';
 import { Projection, ReadDocument } from '@lead-ledger/read-models';
 import { RecordedEvent } from '@lead-ledger/ledger/ledger.port';
+import { AllocationTerms } from '../allocation-pace/allocation-pace.projection';
 
 export const HOUR_MS = 3_600_000;
 /** Credits listed per allocation; the count stays complete past this. */
@@ -20,18 +21,7 @@ export interface SeriesCredit {
  * this document, however many leads the month has: the per-request cost is the month's hours, not
  * its leads.
  */
-export type PaceSeriesDoc = ReadDocument & {
-  officerId: string;
-  month: string;
-  marketId: string;
-  leads: number;
-  startsOn: string | null;
-  filters: AllocationFilters;
-  monthWindow: { from: string; to: string };
-  activeFrom: string;
-  pauses: PauseInterval[];
-  paused: boolean;
-  cancelled: boolean;
+export type PaceSeriesDoc = ReadDocument & AllocationTerms & {
   /** Change of net (routed +1, delivery failed −1, credited −1) per hour of the month. */
   netByHour: number[];
   /** Deliveries per hour of the month. */
